@@ -1,0 +1,48 @@
+// The core entry of poll-task. Browser-safe: nothing here imports a Node-only module.
+
+export { pollTask$ } from './poll-task.js';
+export { startTask$ } from './start-task.js';
+export type { TaskStarter } from './start-task.js';
+export { taskSource } from './task-source.js';
+export type { DecodedTaskSourceConfig, SourceAnswer, TaskSourceConfig } from './task-source.js';
+export type { TaskSource } from './source.js';
+
+export { RUN_STATUSES, isRunStatus, isTerminalStatus } from './snapshot.js';
+export type { RunStatus, TaskFailure, TaskReading, TaskSnapshot } from './snapshot.js';
+export type { TaskEvent, TaskHandle, TaskProgressEvent, TaskResultEvent } from './events.js';
+
+export { withBackoff } from './strategies/with-backoff.js';
+export type { WithBackoffConfig } from './strategies/with-backoff.js';
+export { withInterval } from './strategies/with-interval.js';
+export type { WithIntervalConfig } from './strategies/with-interval.js';
+export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
+export type { LoopOptions } from './internal/poll-loop.js';
+
+export { timeoutAfter } from './operators/timeout-after.js';
+export type { TimedEvent, TimeoutAfterConfig } from './operators/timeout-after.js';
+export { cancelOnUnsubscribe } from './operators/cancel-on-unsubscribe.js';
+export type { CancelableEvent, CancelOnUnsubscribeConfig } from './operators/cancel-on-unsubscribe.js';
+export { toResult } from './operators/to-result.js';
+export { taskState } from './operators/task-state.js';
+export type { TaskActiveState, TaskFailedState, TaskState, TaskSucceededState } from './operators/task-state.js';
+
+export { waitForResult } from './wait-for-result.js';
+export type { WaitOptions } from './wait-for-result.js';
+export { waitForCompletion } from './wait-for-completion.js';
+export type { TaskCompletion } from './wait-for-completion.js';
+
+export {
+  AbortError,
+  CancelUnsupportedError,
+  DecodeError,
+  PollingStoppedError,
+  PollTaskError,
+  SourceContractError,
+  TaskCanceledError,
+  TaskFailedError,
+  TaskTimeoutError,
+  TransportError,
+  UnknownStatusError,
+  isPollTaskError,
+} from './errors.js';
+export type { PollTaskErrorKind, PollTaskErrorOptions, TransportErrorOptions } from './errors.js';

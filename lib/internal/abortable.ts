@@ -1,0 +1,65 @@
+import { Observable } from 'rxjs';
+import { SourceContractError } from '../errors.js';
+import { isSubscribable, isThenable } from './observable-like.js';
+
+/** A function given an AbortSignal that answers with a Promise or an Observable. */
+export type AbortableCall<T> = (signal: AbortSignal) => PromiseLike<T> | Observable<T>;
+
+/**
+ * A cold Observable that calls `call` with a fresh AbortSignal on each subscription and aborts that signal
+ * when the subscriber leaves before the answer came. `what` names the call in error messages
+ * (e.g. `source "job-1" read()`).
+ */
+export function fromAbortable<T>(call: AbortableCall<T>, what: string, taskId?: string): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    let settled = false;
+    let answer: PromiseLike<T> | Observable<T>;
+    try {
+      answer = call(controller.signal);
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    if (isSubscribable<T>(answer)) {
+      const inner = answer.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+        complete: () => {
+          settled = true;
+          subscriber.complete();
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        if (!settled) controller.abort();
+      };
+    }
+    if (isThenable<T>(answer)) {
+      answer.then(
+        (value) => {
+          settled = true;
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+      );
+      return () => {
+        if (!settled) controller.abort();
+      };
+    }
+    subscriber.error(
+      new SourceContractError(
+        `${what} returned ${answer === null ? 'null' : typeof answer}, not a Promise or an Observable; return the request's Promise (or Observable).`,
+        taskId === undefined ? {} : { taskId },
+      ),
+    );
+    return;
+  });
+}

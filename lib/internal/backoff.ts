@@ -1,0 +1,20 @@
+/** The numbers that shape a backoff schedule, already checked. */
+export interface BackoffShape {
+  readonly initialDelayMs: number;
+  readonly factor: number;
+  readonly maxDelayMs: number;
+  readonly jitter: number;
+}
+
+/**
+ * Delay number `wait` (1-based) of a backoff schedule: `min(maxDelayMs, initialDelayMs * factor^(wait-1))`,
+ * spread by ±jitter with `random()` in [0, 1), and never below 0 nor above `maxDelayMs`.
+ */
+export function backoffDelay(shape: BackoffShape, wait: number, random: () => number): number {
+  // 0 * Infinity is NaN: a zero initial delay stays zero however far the factor has grown.
+  const base =
+    shape.initialDelayMs === 0 ? 0 : Math.min(shape.maxDelayMs, shape.initialDelayMs * Math.pow(shape.factor, wait - 1));
+  if (shape.jitter === 0) return base;
+  const spread = base * (1 + shape.jitter * (2 * random() - 1));
+  return Math.min(shape.maxDelayMs, Math.max(0, spread));
+}

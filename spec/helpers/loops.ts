@@ -1,0 +1,54 @@
+import { Observable, throwError } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { TransportError, pollTask$, type PollStrategy, type TaskReading } from '../../lib/index.js';
+import { scriptedSource, trackingScheduler } from './sources.js';
+
+/** A step of a scripted task: a reading, or an error the read fails with. */
+export type Step = TaskReading<unknown> | Error;
+
+/** A retryable 503, with an optional Retry-After hint. */
+export function unavailable(retryAfterMs?: number): TransportError {
+  return new TransportError('The server answered 503 Service Unavailable.', {
+    status: 503,
+    url: 'https://api.example.com/tasks/1',
+    retryable: true,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+/**
+ * Runs `strategy` (built with the given tracking scheduler) over a task that goes through `steps`, one per
+ * read (each answering after 1 ms; the last step repeats), until the stream ends. Returns the delays the
+ * strategy scheduled, the reads made, what ended the stream, and how many timers were left.
+ */
+export function runSteps(
+  scheduler: TestScheduler,
+  steps: readonly Step[],
+  makeStrategy: (timers: ReturnType<typeof trackingScheduler>) => PollStrategy<unknown>,
+  limit = 50,
+): { delays: number[]; reads: number; error?: unknown; completed: boolean; pending: number } {
+  const timers = trackingScheduler(scheduler);
+  const source = scriptedSource<unknown>('task-1', (call) => {
+    const step = steps[Math.min(call, steps.length - 1)] as Step;
+    if (call >= limit) return throwError(() => new Error('test limit: too many reads'));
+    return step instanceof Error
+      ? (scheduler.createColdObservable('-#', undefined, step) as Observable<TaskReading<unknown>>)
+      : scheduler.createColdObservable('-(a|)', { a: step });
+  });
+  const out: { delays: number[]; reads: number; error?: unknown; completed: boolean; pending: number } = {
+    delays: timers.scheduled,
+    reads: 0,
+    completed: false,
+    pending: 0,
+  };
+  scheduler.run(({ flush }) => {
+    pollTask$(source, makeStrategy(timers)).subscribe({
+      error: (error: unknown) => (out.error = error),
+      complete: () => (out.completed = true),
+    });
+    flush();
+  });
+  out.reads = source.reads;
+  out.pending = timers.pending;
+  return out;
+}

@@ -1,0 +1,89 @@
+// Type tests: compiled by `npm run typecheck` (tsc), never run. Each `@ts-expect-error` line must fail to
+// compile, so a change that loosens a type breaks the build.
+import * as t from 'io-ts';
+import type { Observable, Subscription } from 'rxjs';
+import {
+  cancelOnUnsubscribe,
+  pollTask$,
+  startTask$,
+  taskSource,
+  taskState,
+  timeoutAfter,
+  toResult,
+  waitForCompletion,
+  waitForResult,
+  withBackoff,
+  withInterval,
+  type PollStrategy,
+  type TaskCompletion,
+  type TaskEvent,
+  type TaskSource,
+  type TaskState,
+} from 'poll-task';
+
+interface Report {
+  rows: number;
+}
+declare const source: TaskSource<Report>;
+declare function render(event: TaskEvent<Report>): void;
+
+// The typical use from the issue compiles as written.
+export const subscription: Subscription = pollTask$(source, withBackoff({ initialDelayMs: 2000, factor: 1.5, maxDelayMs: 30_000 }))
+  .pipe(timeoutAfter(300_000), cancelOnUnsubscribe())
+  .subscribe(render);
+
+// The result type flows from the source to the result.
+export const rows$: Observable<Report> = pollTask$(source).pipe(toResult());
+// @ts-expect-error the result is a Report, not a string
+export const wrong$: Observable<string> = pollTask$(source).pipe(toResult());
+
+// The event union narrows on `type`.
+pollTask$(source).subscribe((event) => {
+  if (event.type === 'result') {
+    const count: number = event.result.rows;
+    void count;
+  } else {
+    // @ts-expect-error a progress event has no result
+    void event.result;
+  }
+});
+
+// An io-ts codec types the result of a source built with taskSource.
+const ReportCodec = t.type({ rows: t.number });
+export const decoded: TaskSource<{ rows: number }> = taskSource({
+  id: 'job-1',
+  read: async () => ({ runStatus: 'running', vendorStatus: 'RUNNING', raw: {} }),
+  resultCodec: ReportCodec,
+});
+// @ts-expect-error the codec decodes { rows: number }, not a string
+export const mistyped: TaskSource<string> = taskSource({ id: 'job-1', read: async () => ({ runStatus: 'running', vendorStatus: 'R', raw: {} }), resultCodec: ReportCodec });
+
+taskSource({
+  id: 'job-1',
+  // @ts-expect-error runStatus must be one of the seven RunStatus words
+  read: async () => ({ runStatus: 'RUNNING', vendorStatus: 'RUNNING', raw: {} }),
+});
+
+// Built-in strategies fit any result type; strategies are plain operators.
+export const forReports: PollStrategy<Report> = withInterval(500);
+export const forStrings: PollStrategy<string> = withBackoff();
+// @ts-expect-error a misspelt option is a compile error too
+withBackoff({ intialDelayMs: 1000 });
+// @ts-expect-error withInterval needs its interval
+withInterval();
+
+// The Promise helpers keep the result type.
+export const result: Promise<Report> = waitForResult(source, { timeoutMs: 600_000 });
+export const completion: Promise<TaskCompletion<Report>> = waitForCompletion(source);
+void completion.then((c) => {
+  if (c.success) {
+    const count: number = c.result.rows;
+    void count;
+  }
+});
+
+// taskState gives a state union for UIs.
+export const state$: Observable<TaskState<Report>> = pollTask$(source).pipe(taskState());
+
+// startTask$ infers the result type from the source that start delivers.
+export const started$: Observable<TaskEvent<Report>> = startTask$(async () => source);
