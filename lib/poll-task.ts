@@ -32,7 +32,7 @@ import type { PollStrategy } from './strategies/poll-strategy.js';
  *     else show(event.result);
  *   });
  */
-export function pollTask$<R>(source: TaskSource<R>, strategy?: PollStrategy<R>): Observable<TaskEvent<R>> {
+export function pollTask$<R>(source: TaskSource<R>, strategy?: PollStrategy<NoInfer<R>>): Observable<TaskEvent<R>> {
   checkSource('pollTask$', source);
   if (strategy !== undefined && typeof strategy !== 'function') {
     throw new TypeError(

@@ -33,7 +33,7 @@ export type TaskStarter<R> = (signal: AbortSignal) => SourceAnswer<TaskSource<R>
  *   .pipe(cancelOnUnsubscribe())
  *   .subscribe(render);
  */
-export function startTask$<R>(start: TaskStarter<R>, strategy?: PollStrategy<R>): Observable<TaskEvent<R>> {
+export function startTask$<R>(start: TaskStarter<R>, strategy?: PollStrategy<NoInfer<R>>): Observable<TaskEvent<R>> {
   if (typeof start !== 'function') {
     throw new TypeError(`startTask$: start must be a function that creates the task and returns its TaskSource, but was ${start === null ? 'null' : typeof start}.`);
   }

@@ -17,7 +17,7 @@ export type TaskCompletion<R> =
  * const completion = await waitForCompletion(source, { timeoutMs: 600_000 });
  * if (!completion.success) log(completion.error);
  */
-export async function waitForCompletion<R>(source: TaskSource<R>, options?: WaitOptions<R>): Promise<TaskCompletion<R>> {
+export async function waitForCompletion<R>(source: TaskSource<R>, options?: WaitOptions<NoInfer<R>>): Promise<TaskCompletion<R>> {
   const outcome = await waitOutcome('waitForCompletion', source, options);
   if (outcome.ok) return { success: true, result: outcome.result, snapshot: outcome.snapshot };
   return outcome.snapshot === undefined

@@ -12,7 +12,7 @@ export type { WaitOptions } from './internal/wait.js';
  * // Benchling's wait_for_response(interval_wait_seconds=1, max_wait_seconds=600):
  * const response = await waitForResult(source, { strategy: withInterval(1000), timeoutMs: 600_000 });
  */
-export async function waitForResult<R>(source: TaskSource<R>, options?: WaitOptions<R>): Promise<R> {
+export async function waitForResult<R>(source: TaskSource<R>, options?: WaitOptions<NoInfer<R>>): Promise<R> {
   const outcome = await waitOutcome('waitForResult', source, options);
   if (outcome.ok) return outcome.result;
   throw outcome.error;

@@ -5,6 +5,7 @@ import {
   TaskCanceledError,
   TaskFailedError,
   UnknownStatusError,
+  cancelOnUnsubscribe,
   pollTask$,
   taskSource,
   withInterval,
@@ -389,5 +390,28 @@ describe('pollTask$', () => {
         expectObservable(pollTask$(source, chatty as never).pipe(map((e) => e.type))).toBe('-(a|)', { a: 'result' });
       });
     });
+  });
+});
+
+describe('pollTask$ with a broken strategy', () => {
+  it('errors, without cancelling the task, when the strategy throws', () => {
+    const bug = new Error('strategy bug');
+    const source = scriptedSource('t-1', () => of(reading.running()), { cancel: () => EMPTY });
+    let error: unknown;
+    pollTask$(source, () => {
+      throw bug;
+    })
+      .pipe(cancelOnUnsubscribe())
+      .subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toBe(bug);
+    expect(source.cancels).toBe(0);
+    expect(source.reads).toBe(0);
+  });
+
+  it('errors with a TypeError when the strategy returns something that is not an Observable', () => {
+    const source = scriptedSource('t-1', () => of(reading.running()));
+    let error: unknown;
+    pollTask$(source, (() => 42) as never).subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toEqual(new TypeError('pollTask$: the strategy returned number, not an Observable; a strategy is an operator such as withBackoff().'));
   });
 });

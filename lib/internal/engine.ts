@@ -224,13 +224,23 @@ export function runTask<R>(
     loop?.unsubscribe();
   }
 
-  const readings = plan.strategy(plan.readOnce);
-  if (!isSubscribable<TaskReading<R>>(readings)) {
-    fail(new TypeError(`pollTask$: the strategy returned ${typeof readings}, not an Observable; a strategy is an operator such as withBackoff().`));
-  } else {
+  const startLoop = (): void => {
+    let readings: unknown;
+    try {
+      readings = plan.strategy(plan.readOnce);
+    } catch (error) {
+      // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
+      fail(error);
+      return;
+    }
+    if (!isSubscribable<TaskReading<R>>(readings)) {
+      fail(new TypeError(`pollTask$: the strategy returned ${typeof readings}, not an Observable; a strategy is an operator such as withBackoff().`));
+      return;
+    }
     loop = readings.subscribe(observer);
     if (terminal || ended) loop.unsubscribe();
-  }
+  };
+  startLoop();
 
   return () => {
     loop?.unsubscribe();

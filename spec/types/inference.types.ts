@@ -67,6 +67,11 @@ taskSource({
 // Built-in strategies fit any result type; strategies are plain operators.
 export const forReports: PollStrategy<Report> = withInterval(500);
 export const forStrings: PollStrategy<string> = withBackoff();
+// A strategy typed without a result type fits every source, and the result type still comes from the source.
+declare const untyped: PollStrategy;
+export const viaUntyped$: Observable<Report> = pollTask$(source, untyped).pipe(toResult());
+// @ts-expect-error the result is still a Report
+export const viaUntypedWrong$: Observable<string> = pollTask$(source, untyped).pipe(toResult());
 // @ts-expect-error a misspelt option is a compile error too
 withBackoff({ intialDelayMs: 1000 });
 // @ts-expect-error withInterval needs its interval

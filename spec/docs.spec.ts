@@ -1,0 +1,179 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { firstValueFrom, lastValueFrom, map, skipWhile, take, toArray } from 'rxjs';
+import * as ts from 'typescript';
+import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, pollTask$, withInterval } from '../lib/index.js';
+import { describeError } from '../docs/examples/describe-error.js';
+import { jobSource, watchJob } from '../docs/examples/fetch-source.js';
+import { sprintToFinish } from '../docs/examples/custom-strategy.js';
+import { summarize, waitForResponse, waitUnlessAborted } from '../docs/examples/promise-wait.js';
+import { renderJob$ } from '../docs/examples/start-and-cancel.js';
+import { startJobApi, type JobApi } from './helpers/job-api.js';
+import { reading } from './helpers/readings.js';
+import { newTestScheduler, sequenceSource, trackingScheduler } from './helpers/sources.js';
+
+const root = resolve(__dirname, '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+describe('the docs', () => {
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => read(join('docs', file)))
+    .join('\n');
+
+  it('give every export of the core entry a doc comment and a mention in docs/', () => {
+    const program = ts.createProgram([join(root, 'lib/index.ts')], { strict: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+    const checker = program.getTypeChecker();
+    const entry = checker.getSymbolAtLocation(program.getSourceFile(join(root, 'lib/index.ts'))!)!;
+    const missing: string[] = [];
+    const exports = checker.getExportsOfModule(entry);
+    expect(exports.length).toBeGreaterThan(40);
+    for (const exported of exports) {
+      const name = exported.getName();
+      const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if (target.getDocumentationComment(checker).length === 0) missing.push(`${name}: no doc comment`);
+      if (!new RegExp(`\\b${name.replace('$', '\\$')}`).test(docs)) missing.push(`${name}: not in docs/`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('link only to files that exist', () => {
+    const missing: string[] = [];
+    for (const file of ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
+      const base = file.includes('/') ? 'docs' : '.';
+      for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^https?:/.test(target!)) continue;
+        try {
+          readFileSync(join(root, base, target!));
+        } catch {
+          try {
+            readdirSync(join(root, base, target!));
+          } catch {
+            missing.push(`${file} → ${target}`);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('show in the README exactly the example that compiles', () => {
+    const example = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(read('docs/examples/readme.ts'))![1]!;
+    expect(read('README.md')).toContain('```ts\n' + example + '```');
+  });
+});
+
+describe('the docs examples', () => {
+  let api: JobApi;
+  beforeEach(async () => {
+    api = await startJobApi();
+  });
+  afterEach(() => api.close());
+
+  it('fetch-source: waits for a job over HTTP and returns the validated report', async () => {
+    api.add('j1', 3);
+    const lines: string[] = [];
+    await expect(watchJob(api.url, 'j1', (line) => lines.push(line), withInterval(0))).resolves.toEqual({ rows: 30, url: '/reports/j1' });
+    expect(lines).toEqual(['watching j1']);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /jobs/j1', 'GET /jobs/j1', 'GET /jobs/j1', 'GET /jobs/j1/result']);
+  });
+
+  it('fetch-source: reports progress as a fraction and carries the vendor word', async () => {
+    api.add('j2', 4);
+    const events = await lastValueFrom(pollTask$(jobSource(api.url, 'j2'), withInterval(0)).pipe(map((e) => [e.snapshot.vendorStatus, e.snapshot.progress]), toArray()));
+    expect(events).toEqual([
+      ['QUEUED', 0.25],
+      ['WORKING', 0.5],
+      ['WORKING', 0.75],
+      ['DONE', 1],
+    ]);
+  });
+
+  it('fetch-source: retries a 503 and ends a 404 at once', async () => {
+    api.add('j3', 1);
+    api.failNext(2, 503);
+    await expect(watchJob(api.url, 'j3', () => undefined, withInterval(0))).resolves.toMatchObject({ rows: 10 });
+    const notFound = await watchJob(api.url, 'nope', () => undefined, withInterval(0)).catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(TransportError);
+    expect(notFound).toMatchObject({ status: 404, retryable: false });
+  });
+
+  it('fetch-source: a failed job, a report of the wrong shape and an unknown state each end with their error', async () => {
+    api.add('bad', 1, 'error');
+    api.add('shape', 1, 'bad-report');
+    api.add('odd', 1, 'strange-state');
+    const failed = (await watchJob(api.url, 'bad', () => undefined).catch((e: unknown) => e)) as TaskFailedError;
+    expect(failed.failure).toEqual({ code: 'E_SCENE', message: 'Scene file is corrupt' });
+    expect(await watchJob(api.url, 'shape', () => undefined).catch((e: unknown) => e)).toBeInstanceOf(DecodeError);
+    const odd = (await watchJob(api.url, 'odd', () => undefined).catch((e: unknown) => e)) as UnknownStatusError;
+    expect(odd.vendorStatus).toBe('PAUSED_BY_ADMIN');
+  });
+
+  it('start-and-cancel: subscribing creates the job, unsubscribing deletes it', async () => {
+    const first = await firstValueFrom(renderJob$(api.url, 'castle', 0));
+    expect(first.snapshot.vendorStatus).toBe('QUEUED');
+    // firstValueFrom unsubscribed after the first event: the job was cancelled on the API.
+    await waitFor(() => api.requests.some((r) => r.method === 'DELETE'));
+    expect(api.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'DELETE']);
+  });
+
+  it('start-and-cancel: a job that finishes is not deleted', async () => {
+    const report = await lastValueFrom(renderJob$(api.url, 'castle', 0).pipe(skipWhile((e) => e.type !== 'result'), take(1)));
+    expect(report.type).toBe('result');
+    expect(api.requests.some((r) => r.method === 'DELETE')).toBe(false);
+  });
+
+  it('promise-wait: waits like Benchling\'s SDK and summarises any outcome', async () => {
+    api.add('p1', 2);
+    api.add('p2', 1, 'error');
+    await expect(waitForResponse(jobSource(api.url, 'p1'), 0)).resolves.toEqual({ rows: 20, url: '/reports/p1' });
+    await expect(summarize(jobSource(api.url, 'p2'), 0)).resolves.toBe(
+      'did not succeed (ERROR): Task "' + `${api.url}/jobs/p2` + '" failed on the service with code E_SCENE: "Scene file is corrupt"; see error.failure for the details, and start a new task once the cause is fixed.',
+    );
+  });
+
+  it('promise-wait: an abort stops the wait and cancels the job', async () => {
+    api.add('p3', 100);
+    const controller = new AbortController();
+    const percents: number[] = [];
+    const waiting = waitUnlessAborted(jobSource(api.url, 'p3'), controller.signal, (percent) => {
+      percents.push(percent);
+      controller.abort();
+    });
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    await waitFor(() => api.requests.some((r) => r.method === 'DELETE'));
+    expect(percents).toEqual([1]);
+  });
+
+  it('describe-error: turns each kind of failure into a sentence', () => {
+    const snapshot = { taskId: 't', runStatus: 'running' as const, vendorStatus: 'W', polls: 2, elapsedMs: 5, progress: 0.42, raw: {} };
+    expect(describeError(new TaskFailedError({ ...snapshot, runStatus: 'failed' }, { code: 'E1', message: 'Disk full' }))).toBe('The job failed (E1): Disk full.');
+    expect(describeError(new TaskTimeoutError(100, 100, snapshot))).toBe('Still running at 42%; we stopped waiting. Check again later.');
+    expect(describeError(new TransportError('x', { status: 404, retryable: false }))).toBe('The job was not found (it may have expired).');
+    expect(describeError(new Error('x'))).toBe('Something went wrong in the app.');
+  });
+});
+
+describe('custom-strategy example', () => {
+  it('asks every second, then every 200 ms from 90 %', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ flush }) => {
+      const timers = trackingScheduler(scheduler);
+      const source = sequenceSource('t', scheduler, [reading.running(0.5), reading.running(0.92), reading.running(0.97), reading.succeeded('ok')]);
+      let result: unknown;
+      pollTask$(source, sprintToFinish(1000, 200, timers)).subscribe((e) => (result = e.type === 'result' ? e.result : result));
+      flush();
+      expect(timers.scheduled).toEqual([1000, 200, 200]);
+      expect(result).toBe('ok');
+    });
+  });
+});
+
+/** Waits for `condition` to hold, checking after each turn of the event loop, for at most 2 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const give = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > give) throw new Error('condition not met within 2 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
