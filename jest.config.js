@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/spec', '<rootDir>/docs'],
+  roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   transform: {
     // Transpile only: `npm test` type-checks everything with tsc before jest runs.

@@ -65,7 +65,7 @@ function quote(taskId: string | undefined): string {
   return taskId === undefined ? 'The task' : `Task "${taskId}"`;
 }
 
-function describe(snapshot: TaskSnapshot | undefined): string {
+function describeSnapshot(snapshot: TaskSnapshot | undefined): string {
   if (snapshot === undefined) return 'no reading yet';
   const progress = snapshot.progress === undefined ? '' : `, ${Math.round(snapshot.progress * 100)}%`;
   return `last status ${snapshot.runStatus} ("${snapshot.vendorStatus}")${progress} after ${snapshot.polls} readings`;
@@ -126,7 +126,7 @@ export class TaskTimeoutError extends PollTaskError {
   constructor(timeoutMs: number, elapsedMs: number, lastSnapshot?: TaskSnapshot) {
     super(
       'timeout',
-      `${quote(lastSnapshot?.taskId)} did not finish within ${timeoutMs} ms (${describe(lastSnapshot)}); allow more time, or check on the service whether it is stuck.`,
+      `${quote(lastSnapshot?.taskId)} did not finish within ${timeoutMs} ms (${describeSnapshot(lastSnapshot)}); allow more time, or check on the service whether it is stuck.`,
       lastSnapshot === undefined ? {} : { taskId: lastSnapshot.taskId },
     );
     this.name = 'TaskTimeoutError';
@@ -240,7 +240,7 @@ export class PollingStoppedError extends PollTaskError {
     const id = lastSnapshot?.taskId ?? taskId;
     super(
       'polling-stopped',
-      `Polling ${id === undefined ? 'the task' : `task "${id}"`} stopped before it reached a terminal status (${describe(lastSnapshot)}); use a strategy that keeps asking until the task ends, and timeoutAfter() to bound the wait.`,
+      `Polling ${id === undefined ? 'the task' : `task "${id}"`} stopped before it reached a terminal status (${describeSnapshot(lastSnapshot)}); use a strategy that keeps asking until the task ends, and timeoutAfter() to bound the wait.`,
       id === undefined ? {} : { taskId: id },
     );
     this.name = 'PollingStoppedError';
