@@ -21,6 +21,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^poll-task$': '<rootDir>/lib/index.ts',
+    '^poll-task/(http|testing)$': '<rootDir>/lib/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   // The test helpers bound every wait; a test that still hangs is a bug to see, not to wait for.

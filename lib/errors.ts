@@ -1,3 +1,4 @@
+import { withoutCredentials } from './internal/urls.js';
 import type { TaskFailure, TaskSnapshot } from './snapshot.js';
 
 /** What went wrong, as a tag for `switch` statements. Each subclass of {@link PollTaskError} has one. */
@@ -11,7 +12,8 @@ export type PollTaskErrorKind =
   | 'polling-stopped'
   | 'source-contract'
   | 'cancel-unsupported'
-  | 'aborted';
+  | 'aborted'
+  | 'unsafe-url';
 
 /** Options every {@link PollTaskError} accepts. */
 export interface PollTaskErrorOptions {
@@ -177,19 +179,6 @@ export class TransportError extends PollTaskError {
   }
 }
 
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    parsed.hash = '';
-    return parsed.toString();
-  } catch {
-    // Not an absolute URL: drop anything that looks like userinfo rather than keep a secret.
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
-
 /**
  * A response or result did not have the expected shape. Never retried: asking again returns the same thing.
  * `issues` holds one line per problem, in io-ts `PathReporter` form.
@@ -283,5 +272,22 @@ export class AbortError extends PollTaskError {
       { cause: reason, ...(taskId === undefined ? {} : { taskId }) },
     );
     this.name = 'AbortError';
+  }
+}
+
+/**
+ * A request would have gone where it must not: a URL with credentials in it (userinfo), a scheme other than
+ * http: or https:, or an origin (scheme, host and port) outside the source's allowed origins, given directly,
+ * by a redirect or by a `Location` header. Raised before anything is sent, so no credential leaves.
+ */
+export class UnsafeUrlError extends PollTaskError {
+  /** The refused URL, with any userinfo removed. */
+  readonly url: string;
+
+  constructor(url: string, reason: string, options: PollTaskErrorOptions = {}) {
+    const shown = withoutCredentials(url);
+    super('unsafe-url', `Refused to request ${shown}: ${reason}`, options);
+    this.name = 'UnsafeUrlError';
+    this.url = shown;
   }
 }

@@ -12,7 +12,7 @@ export type { RunStatus, TaskFailure, TaskReading, TaskSnapshot } from './snapsh
 export type { TaskEvent, TaskHandle, TaskProgressEvent, TaskResultEvent } from './events.js';
 
 export { withBackoff } from './strategies/with-backoff.js';
-export type { WithBackoffConfig } from './strategies/with-backoff.js';
+export type { JitterRange, WithBackoffConfig } from './strategies/with-backoff.js';
 export { withInterval } from './strategies/with-interval.js';
 export type { WithIntervalConfig } from './strategies/with-interval.js';
 export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
@@ -43,6 +43,7 @@ export {
   TaskTimeoutError,
   TransportError,
   UnknownStatusError,
+  UnsafeUrlError,
   isPollTaskError,
 } from './errors.js';
 export type { PollTaskErrorKind, PollTaskErrorOptions, TransportErrorOptions } from './errors.js';

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, map, skipWhile, take, toArray } from 'rxjs';
 import * as ts from 'typescript';
 import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, pollTask$, withInterval } from '../lib/index.js';
@@ -9,25 +9,47 @@ import { sprintToFinish } from '../docs/examples/custom-strategy.js';
 import { summarize, waitForResponse, waitUnlessAborted } from '../docs/examples/promise-wait.js';
 import { renderJob$ } from '../docs/examples/start-and-cancel.js';
 import { startJobApi, type JobApi } from './helpers/job-api.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deadlineTask } from '../lib/http/index.js';
+import { startTaskServer } from '../lib/testing/index.js';
+import { renderJob } from '../docs/examples/render-farm-dialect.js';
+import { signedFetch, type SignableRequest } from '../docs/examples/signed-fetch.js';
+import { importSurvivesA503 } from '../docs/examples/simulator-test.js';
 import { reading } from './helpers/readings.js';
 import { newTestScheduler, sequenceSource, trackingScheduler } from './helpers/sources.js';
 
 const root = resolve(__dirname, '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
+/** Every Markdown file under docs/, as paths from the project root. */
+function markdownFiles(folder = join(root, 'docs')): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? markdownFiles(join(folder, entry.name)) : entry.name.endsWith('.md') ? [relative(root, join(folder, entry.name))] : [],
+  );
+}
+
 describe('the docs', () => {
-  const docs = readdirSync(join(root, 'docs'))
-    .filter((file) => file.endsWith('.md'))
-    .map((file) => read(join('docs', file)))
+  const docs = markdownFiles()
+    .map((file) => read(file))
     .join('\n');
 
-  it('give every export of the core entry a doc comment and a mention in docs/', () => {
-    const program = ts.createProgram([join(root, 'lib/index.ts')], { strict: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+  it.each([
+    ['the core entry', 'lib/index.ts', 40],
+    ['poll-task/http', 'lib/http/index.ts', 20],
+    ['poll-task/testing', 'lib/testing/index.ts', 5],
+  ])('give every export of %s a doc comment and a mention in docs/', (_name, entry, least) => {
+    const program = ts.createProgram([join(root, entry)], {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+      types: ['node'],
+    });
     const checker = program.getTypeChecker();
-    const entry = checker.getSymbolAtLocation(program.getSourceFile(join(root, 'lib/index.ts'))!)!;
+    const module = checker.getSymbolAtLocation(program.getSourceFile(join(root, entry))!)!;
     const missing: string[] = [];
-    const exports = checker.getExportsOfModule(entry);
-    expect(exports.length).toBeGreaterThan(40);
+    const exports = checker.getExportsOfModule(module);
+    expect(exports.length).toBeGreaterThanOrEqual(least);
     for (const exported of exports) {
       const name = exported.getName();
       const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
@@ -39,8 +61,8 @@ describe('the docs', () => {
 
   it('link only to files that exist', () => {
     const missing: string[] = [];
-    for (const file of ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
-      const base = file.includes('/') ? 'docs' : '.';
+    for (const file of ['README.md', ...markdownFiles()]) {
+      const base = dirname(file);
       for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
         if (/^https?:/.test(target!)) continue;
         try {
@@ -151,6 +173,65 @@ describe('the docs examples', () => {
     expect(describeError(new TaskTimeoutError(100, 100, snapshot))).toBe('Still running at 42%; we stopped waiting. Check again later.');
     expect(describeError(new TransportError('x', { status: 404, retryable: false }))).toBe('The job was not found (it may have expired).');
     expect(describeError(new Error('x'))).toBe('Something went wrong in the app.');
+  });
+});
+
+describe('the HTTP docs examples', () => {
+  it('simulator-test: survives a 503 and reads the result', async () => {
+    await expect(importSurvivesA503()).resolves.toEqual({ message: 'imported 12 sequences', requests: 4 });
+  });
+
+  it('signed-fetch: signs every request, and the signed headers reach the service', async () => {
+    const sim = await startTaskServer();
+    try {
+      const task = sim.create('deadline', { reads: 2 });
+      const signed: string[] = [];
+      const signer = {
+        sign: async (request: SignableRequest) => {
+          signed.push(`${request.method} ${request.hostname}${request.path}`);
+          return { headers: { ...request.headers, authorization: 'AWS4-HMAC-SHA256 Credential=test', 'x-amz-date': '20261123T000000Z' } };
+        },
+      };
+      const ids = task.ids as Record<string, string>;
+      const source = deadlineTask({ endpoint: ids.endpoint!, farmId: ids.farmId!, queueId: ids.queueId!, jobId: ids.jobId!, stepId: ids.stepId!, taskId: ids.taskId!, fetch: signedFetch(signer) });
+      await lastValueFrom(pollTask$(source, withInterval(0)));
+      expect(signed).toHaveLength(2);
+      expect(signed[0]).toBe(`GET 127.0.0.1${new URL(task.url).pathname}`);
+      expect(sim.requests.map((r) => [r.headers.authorization, r.headers['x-amz-date']])).toEqual([
+        ['[redacted]', '20261123T000000Z'],
+        ['[redacted]', '20261123T000000Z'],
+      ]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('render-farm-dialect: follows a job of a service that is not built in, to its output', async () => {
+    const frames: Array<Record<string, unknown>> = [
+      { state: 'QUEUED' },
+      { state: 'RENDERING', frame: 12, frames: 48 },
+      { state: 'DONE', frame: 48, frames: 48 },
+    ];
+    let reads = 0;
+    const server = createServer((request, response) => {
+      const body = request.url?.endsWith('/output') ? { url: 'https://cdn.example.com/r/7.mp4', frames: 48 } : frames[Math.min(reads++, frames.length - 1)];
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const farm = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const events = await lastValueFrom(pollTask$(renderJob(farm, '7'), withInterval(0)).pipe(toArray()));
+      expect(events.map((e) => [e.snapshot.vendorStatus, e.snapshot.progress, e.snapshot.message])).toEqual([
+        ['QUEUED', undefined, undefined],
+        ['RENDERING', 0.25, 'frame 12 of 48'],
+        ['DONE', 1, 'frame 48 of 48'],
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: 'result', result: { url: 'https://cdn.example.com/r/7.mp4', frames: 48 } });
+      expect(renderJob(farm, '7').cancel).toBeDefined();
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   });
 });
 

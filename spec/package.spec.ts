@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as core from '../lib/index.js';
+import * as http from '../lib/http/index.js';
+import * as testing from '../lib/testing/index.js';
 
 // These tests check what `npm run build` produced (npm test builds before jest runs).
 const root = resolve(__dirname, '..');
@@ -44,14 +46,30 @@ describe('the built package', () => {
     expect(out.exports).toEqual(Object.keys(core).sort());
   });
 
+  it('serves the http and testing entries in both formats, with the same exports as the sources', () => {
+    const names = (load: string) => {
+      const out = runNode(['-e', `${load}; console.log(JSON.stringify({ http: Object.keys(h).sort(), testing: Object.keys(t).sort() }))`]);
+      expect(out.stderr).toBe('');
+      return JSON.parse(out.stdout) as { http: string[]; testing: string[] };
+    };
+    const expected = { http: Object.keys(http).sort(), testing: Object.keys(testing).sort() };
+    expect(names("const h = require('poll-task/http'), t = require('poll-task/testing')")).toEqual(expected);
+    const esm = runNode(['--input-type=module', '-e', "import * as h from 'poll-task/http'; import * as t from 'poll-task/testing'; console.log(JSON.stringify({ http: Object.keys(h).sort(), testing: Object.keys(t).sort() }))"]);
+    expect(esm.stderr).toBe('');
+    expect(JSON.parse(esm.stdout)).toEqual(expected);
+  });
+
   it('ships type declarations for both formats, and marks each format for Node', () => {
-    expect(existsSync(join(dist, 'esm', 'index.d.ts'))).toBe(true);
-    expect(existsSync(join(dist, 'cjs', 'index.d.ts'))).toBe(true);
+    for (const entry of ['index.d.ts', 'http/index.d.ts', 'testing/index.d.ts']) {
+      expect(existsSync(join(dist, 'esm', entry))).toBe(true);
+      expect(existsSync(join(dist, 'cjs', entry))).toBe(true);
+    }
     expect(JSON.parse(readFileSync(join(dist, 'esm', 'package.json'), 'utf8'))).toEqual({ type: 'module' });
     expect(JSON.parse(readFileSync(join(dist, 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
-  it('keeps the core entry free of Node-only imports and globals, so it runs in a browser', () => {
+  /** The bare imports reachable from an ESM entry file, checking each file for Node-only globals on the way. */
+  function importsOf(entry: string): { files: number; bare: string[] } {
     const seen = new Set<string>();
     const bare = new Set<string>();
     const visit = (file: string): void => {
@@ -64,11 +82,20 @@ describe('the built package', () => {
         else bare.add(specifier!);
       }
     };
-    visit(join(dist, 'esm', 'index.js'));
-    expect(seen.size).toBeGreaterThan(10);
+    visit(join(dist, 'esm', entry));
     for (const specifier of bare) {
       expect(specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]!)).toBe(false);
     }
-    expect([...bare].sort()).toEqual(['io-ts/lib/PathReporter.js', 'rxjs']);
+    return { files: seen.size, bare: [...bare].sort() };
+  }
+
+  it('keeps the core entry free of Node-only imports and globals, so it runs in a browser', () => {
+    const core = importsOf('index.js');
+    expect(core.files).toBeGreaterThan(10);
+    expect(core.bare).toEqual(['io-ts/lib/PathReporter.js', 'rxjs']);
+  });
+
+  it('keeps the http entry browser-safe too', () => {
+    expect(importsOf('http/index.js').bare).toEqual(['cross-fetch', 'io-ts', 'io-ts/lib/PathReporter.js', 'rxjs']);
   });
 });

@@ -3,18 +3,21 @@ export interface BackoffShape {
   readonly initialDelayMs: number;
   readonly factor: number;
   readonly maxDelayMs: number;
-  readonly jitter: number;
+  /** The spread as fractions of the delay: each delay is multiplied by 1 + U(jitterMin, jitterMax). */
+  readonly jitterMin: number;
+  readonly jitterMax: number;
 }
 
 /**
  * Delay number `wait` (1-based) of a backoff schedule: `min(maxDelayMs, initialDelayMs * factor^(wait-1))`,
- * spread by ±jitter with `random()` in [0, 1), and never below 0 nor above `maxDelayMs`.
+ * multiplied by `1 + jitterMin + (jitterMax - jitterMin) * random()` with `random()` in [0, 1), and never
+ * below 0 nor above `maxDelayMs`.
  */
 export function backoffDelay(shape: BackoffShape, wait: number, random: () => number): number {
   // 0 * Infinity is NaN: a zero initial delay stays zero however far the factor has grown.
   const base =
     shape.initialDelayMs === 0 ? 0 : Math.min(shape.maxDelayMs, shape.initialDelayMs * Math.pow(shape.factor, wait - 1));
-  if (shape.jitter === 0) return base;
-  const spread = base * (1 + shape.jitter * (2 * random() - 1));
+  if (shape.jitterMin === 0 && shape.jitterMax === 0) return base;
+  const spread = base * (1 + shape.jitterMin + (shape.jitterMax - shape.jitterMin) * random());
   return Math.min(shape.maxDelayMs, Math.max(0, spread));
 }

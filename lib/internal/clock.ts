@@ -13,3 +13,18 @@ export function now(): number {
 
 /** The random source used when an option leaves it out: a number in [0, 1). */
 export const defaultRandom: () => number = Math.random;
+
+/** Wall-clock time in milliseconds since the epoch, for dates sent by servers (Retry-After: <HTTP date>). */
+export function wallClock(): number {
+  return Date.now();
+}
+
+/** A monotonic clock in milliseconds (performance.now), for measuring real durations. */
+export function monotonic(): number {
+  return performance.now();
+}
+
+/** Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -4,6 +4,7 @@ import {
   SourceContractError,
   TaskCanceledError,
   TaskFailedError,
+  TaskTimeoutError,
   UnknownStatusError,
 } from '../errors.js';
 import type { TaskEvent, TaskHandle } from '../events.js';
@@ -212,7 +213,13 @@ export function runTask<R>(
       }
     },
     error(error: unknown) {
-      if (!terminal) fail(error);
+      if (terminal) return;
+      // A strategy's own time limit (maxWaitMs) cannot know the snapshot; the engine does.
+      if (error instanceof TaskTimeoutError && error.lastSnapshot === undefined && last !== undefined) {
+        fail(new TaskTimeoutError(error.timeoutMs, error.elapsedMs, last));
+        return;
+      }
+      fail(error);
     },
     complete() {
       if (!terminal) fail(new PollingStoppedError(last, taskId));

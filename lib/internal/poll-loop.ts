@@ -1,5 +1,5 @@
 import { Observable, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
-import { isPollTaskError, type TransportError } from '../errors.js';
+import { TaskTimeoutError, isPollTaskError, type TransportError } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
 import { defaultScheduler } from './clock.js';
@@ -30,6 +30,14 @@ export interface LoopOptions {
    */
   readonly maxRetryAfterMs?: number;
   /**
+   * Gives up with a {@link TaskTimeoutError} once this many milliseconds have passed since the strategy
+   * started, cutting a request in flight: the timeout an SDK builds into its wait (Benchling's
+   * `max_wait_seconds`). Prefer {@link timeoutAfter} in your own pipelines; this one travels with a strategy,
+   * so a service's default waiting can carry its default limit.
+   * @default Infinity
+   */
+  readonly maxWaitMs?: number;
+  /**
    * The scheduler that times the delays.
    * @default asyncScheduler
    */
@@ -42,6 +50,7 @@ export const loopOptionNames = [
   'maxConsecutiveErrors',
   'isRetryable',
   'maxRetryAfterMs',
+  'maxWaitMs',
   'scheduler',
 ] as const;
 
@@ -56,6 +65,7 @@ export interface LoopSettings {
   readonly maxConsecutiveErrors: number;
   readonly isRetryable: (error: unknown) => boolean;
   readonly maxRetryAfterMs: number;
+  readonly maxWaitMs: number;
   readonly scheduler: SchedulerLike;
 }
 
@@ -69,6 +79,7 @@ export function checkLoopOptions(fn: string, options: LoopOptions = {}): LoopSet
     }),
     isRetryable: checkFunction(fn, 'isRetryable', options.isRetryable, isRetryableTransportError),
     maxRetryAfterMs: checkNumber(fn, 'maxRetryAfterMs', options.maxRetryAfterMs, 300_000, { allowInfinity: true }),
+    maxWaitMs: checkNumber(fn, 'maxWaitMs', options.maxWaitMs, Infinity, { allowInfinity: true }),
     scheduler: checkScheduler(fn, options.scheduler, defaultScheduler),
   };
 }
@@ -81,10 +92,11 @@ function hintOf(value: unknown): number | undefined {
  * The loop behind every built-in strategy: read, wait `delay(n)` (n = 1, 2, … counts the waits, after
  * readings and errors alike), read again, until a terminal reading. A server hint stretches the wait to
  * `max(delay(n), min(hint, maxRetryAfterMs))`. Retryable errors are retried on the same schedule while the
- * consecutive error count stays within the limit. State lives in the subscription, never in the strategy.
+ * consecutive error count stays within the limit. With `maxWaitMs`, a deadline timer ends the loop with a
+ * TaskTimeoutError. State lives in the subscription, never in the strategy.
  */
 export function pollLoop(settings: LoopSettings, delay: (wait: number) => number): AnyPollStrategy {
-  const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, scheduler } = settings;
+  const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, scheduler } = settings;
   return <R>(readings: Observable<TaskReading<R>>) =>
     new Observable<TaskReading<R>>((subscriber) => {
       let waits = 0;
@@ -135,12 +147,22 @@ export function pollLoop(settings: LoopSettings, delay: (wait: number) => number
         },
       };
 
+      let deadline: Subscription | undefined;
+      if (maxWaitMs !== Infinity) {
+        const startedAt = scheduler.now();
+        deadline = scheduler.schedule(() => {
+          // The engine adds the last snapshot, which a strategy never sees.
+          subscriber.error(new TaskTimeoutError(maxWaitMs, scheduler.now() - startedAt));
+        }, maxWaitMs);
+      }
+
       if (firstPollDelayMs > 0) timer = scheduler.schedule(ask, firstPollDelayMs);
       else ask();
 
       return () => {
         request?.unsubscribe();
         timer?.unsubscribe();
+        deadline?.unsubscribe();
       };
     });
 }

@@ -22,16 +22,23 @@ export interface WithBackoffConfig extends LoopOptions {
    */
   readonly maxDelayMs?: number;
   /**
-   * Random spread of each delay, as a fraction: `0.1` spreads it by ±10 % so that many clients do not poll
-   * in step. `0` turns it off.
+   * Random spread of each delay, so that many clients do not poll in step: a fraction (`0.1` spreads each
+   * delay by ±10 %), or a range `{ min, max }` of fractions (`{ min: 0, max: 0.1 }` adds 0 to 10 %, as
+   * Affinity's SDK does). `0` turns it off.
    * @default 0.1
    */
-  readonly jitter?: number;
+  readonly jitter?: number | JitterRange;
   /**
    * The random source for the jitter: a number in [0, 1).
    * @default Math.random
    */
   readonly random?: () => number;
+}
+
+/** A jitter range: each delay is multiplied by `1 + U(min, max)`, with -1 ≤ min ≤ max ≤ 1. */
+export interface JitterRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 const optionNames = [
@@ -45,7 +52,7 @@ const optionNames = [
 
 /**
  * A strategy that asks again after a growing delay: delay n (1-based, counting every wait) is
- * `min(maxDelayMs, initialDelayMs * factor^(n-1))`, spread by ±`jitter` and never above `maxDelayMs`.
+ * `min(maxDelayMs, initialDelayMs * factor^(n-1))`, spread by `jitter` and never above `maxDelayMs`.
  *
  * - A reading with `retryAfterMs` (the server's Retry-After) waits `max(hint, delay)`, the hint capped at
  *   `maxRetryAfterMs`.
@@ -75,9 +82,24 @@ export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
       `${fn}: option "maxDelayMs" (${maxDelayMs}) must be at least "initialDelayMs" (${initialDelayMs}); raise maxDelayMs or lower initialDelayMs.`,
     );
   }
-  const jitter = checkNumber(fn, 'jitter', options.jitter, 0.1, { max: 1 });
+  const [jitterMin, jitterMax] = checkJitter(fn, options.jitter);
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
 
-  const shape = { initialDelayMs, factor, maxDelayMs, jitter };
+  const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
   return pollLoop(settings, (wait) => backoffDelay(shape, wait, random));
+}
+
+function checkJitter(fn: string, jitter: unknown): [number, number] {
+  if (typeof jitter === 'object' && jitter !== null) {
+    checkOptions(`${fn}: jitter`, jitter, ['min', 'max']);
+    const { min, max } = jitter as Partial<JitterRange>;
+    const low = checkNumber(fn, 'jitter.min', min, NaN, { min: -1, max: 1 });
+    const high = checkNumber(fn, 'jitter.max', max, NaN, { min: -1, max: 1 });
+    if (Number.isNaN(low) || Number.isNaN(high) || low > high) {
+      throw new TypeError(`${fn}: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.`);
+    }
+    return [low, high];
+  }
+  const spread = checkNumber(fn, 'jitter', jitter, 0.1, { max: 1 });
+  return [-spread, spread];
 }

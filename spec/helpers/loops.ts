@@ -19,25 +19,29 @@ export function unavailable(retryAfterMs?: number): TransportError {
 /**
  * Runs `strategy` (built with the given tracking scheduler) over a task that goes through `steps`, one per
  * read (each answering after 1 ms; the last step repeats), until the stream ends. Returns the delays the
- * strategy scheduled, the reads made, what ended the stream, and how many timers were left.
+ * strategy scheduled through the tracking scheduler, the reads made and when (virtual time), what ended the
+ * stream, and how many timers were left.
  */
 export function runSteps(
   scheduler: TestScheduler,
   steps: readonly Step[],
   makeStrategy: (timers: ReturnType<typeof trackingScheduler>) => PollStrategy<unknown>,
   limit = 50,
-): { delays: number[]; reads: number; error?: unknown; completed: boolean; pending: number } {
+): { delays: number[]; reads: number; readTimes: number[]; error?: unknown; completed: boolean; pending: number } {
   const timers = trackingScheduler(scheduler);
+  const readTimes: number[] = [];
   const source = scriptedSource<unknown>('task-1', (call) => {
+    readTimes.push(scheduler.now());
     const step = steps[Math.min(call, steps.length - 1)] as Step;
     if (call >= limit) return throwError(() => new Error('test limit: too many reads'));
     return step instanceof Error
       ? (scheduler.createColdObservable('-#', undefined, step) as Observable<TaskReading<unknown>>)
       : scheduler.createColdObservable('-(a|)', { a: step });
   });
-  const out: { delays: number[]; reads: number; error?: unknown; completed: boolean; pending: number } = {
+  const out: { delays: number[]; reads: number; readTimes: number[]; error?: unknown; completed: boolean; pending: number } = {
     delays: timers.scheduled,
     reads: 0,
+    readTimes,
     completed: false,
     pending: 0,
   };
@@ -51,4 +55,9 @@ export function runSteps(
   out.reads = source.reads;
   out.pending = timers.pending;
   return out;
+}
+
+/** The waits between reads, from their times: each read answers after 1 ms, so gap - 1 is the delay. */
+export function gapsOf(readTimes: readonly number[]): number[] {
+  return readTimes.slice(1).map((time, i) => time - readTimes[i]! - 1);
 }

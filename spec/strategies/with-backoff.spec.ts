@@ -1,7 +1,8 @@
-import { DecodeError, TransportError, withBackoff } from '../../lib/index.js';
+import { NEVER } from 'rxjs';
+import { DecodeError, TaskTimeoutError, TransportError, pollTask$, withBackoff } from '../../lib/index.js';
 import { runSteps, unavailable } from '../helpers/loops.js';
 import { reading } from '../helpers/readings.js';
-import { newTestScheduler } from '../helpers/sources.js';
+import { newTestScheduler, scriptedSource } from '../helpers/sources.js';
 
 const running = reading.running();
 const done = reading.succeeded('ok');
@@ -34,6 +35,13 @@ describe('withBackoff', () => {
         withBackoff({ initialDelayMs: 1000, factor: 1, maxDelayMs: 1100, jitter: 0.2, random: () => 0.999999, scheduler }),
       );
       expect(high.delays).toEqual([1100, 1100]);
+    });
+
+    it('spreads upward only with a jitter range, as Affinity\'s SDK does', () => {
+      const out = runSteps(newTestScheduler(), [running, running, running, done], (scheduler) =>
+        withBackoff({ initialDelayMs: 2000, factor: 1.5, maxDelayMs: 30_000, jitter: { min: 0, max: 0.1 }, random: () => 0.5, scheduler }),
+      );
+      expect(out.delays).toEqual([2100, 3150, 4725]);
     });
 
     it('keeps no state between subscriptions: each starts from the first delay', () => {
@@ -149,6 +157,41 @@ describe('withBackoff', () => {
     });
   });
 
+  describe('maxWaitMs', () => {
+    it('gives up with TaskTimeoutError carrying the last snapshot, cutting the request in flight', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ cold, expectSubscriptions, flush }) => {
+        const request = cold('---(a|)', { a: reading.running(0.7) });
+        const source = scriptedSource('task-1', () => request);
+        let error: unknown;
+        pollTask$(source, withBackoff({ initialDelayMs: 4, factor: 1, jitter: 0, maxWaitMs: 10 })).subscribe({ error: (e: unknown) => (error = e) });
+        flush();
+        expect(error).toBeInstanceOf(TaskTimeoutError);
+        expect(error).toMatchObject({ timeoutMs: 10, elapsedMs: 10, lastSnapshot: { polls: 1, progress: 0.7 } });
+        // Reads at 0 (answered at 3) and 7 (in flight at 10, cut).
+        expectSubscriptions(request.subscriptions).toBe(['^--!', '-------^--!']);
+      });
+    });
+
+    it('times out without a snapshot when no reading arrived', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ flush }) => {
+        const source = scriptedSource('task-1', () => NEVER);
+        let error: unknown;
+        pollTask$(source, withBackoff({ maxWaitMs: 50 })).subscribe({ error: (e: unknown) => (error = e) });
+        flush();
+        expect(error).toMatchObject({ name: 'TaskTimeoutError', timeoutMs: 50, elapsedMs: 50 });
+        expect((error as TaskTimeoutError).lastSnapshot).toBeUndefined();
+      });
+    });
+
+    it('stops its deadline timer when the task ends in time', () => {
+      const out = runSteps(newTestScheduler(), [running, done], (scheduler) => withBackoff({ maxWaitMs: 60_000, jitter: 0, scheduler }));
+      expect(out.completed).toBe(true);
+      expect(out.pending).toBe(0);
+    });
+  });
+
   describe('options', () => {
     it.each([
       [{ initialDelayMs: -1 }, 'withBackoff: option "initialDelayMs" must be a number of at least 0, but was -1.'],
@@ -163,8 +206,13 @@ describe('withBackoff', () => {
       [{ random: 0.5 }, 'withBackoff: option "random" must be a function, but was 0.5.'],
       [{ scheduler: {} }, 'withBackoff: option "scheduler" must be an RxJS scheduler (with now() and schedule()), but was an object.'],
       [{ firstPollDelayMs: Infinity }, 'withBackoff: option "firstPollDelayMs" must be a number of at least 0, but was Infinity.'],
-      [{ intialDelayMs: 1000 }, 'withBackoff: unknown option "intialDelayMs"; the options are initialDelayMs, factor, maxDelayMs, jitter, random, firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, scheduler.'],
+      [{ intialDelayMs: 1000 }, 'withBackoff: unknown option "intialDelayMs"; the options are initialDelayMs, factor, maxDelayMs, jitter, random, firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, scheduler.'],
       [1000, 'withBackoff: options must be an object, but was 1000.'],
+      [{ jitter: { min: 0.2, max: 0.1 } }, 'withBackoff: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.'],
+      [{ jitter: { min: 0 } }, 'withBackoff: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.'],
+      [{ jitter: { min: -2, max: 0 } }, 'withBackoff: option "jitter.min" must be a number from -1 to 1, but was -2.'],
+      [{ jitter: { low: 0, max: 0 } }, 'withBackoff: jitter: unknown option "low"; the options are min, max.'],
+      [{ maxWaitMs: -5 }, 'withBackoff: option "maxWaitMs" must be a number of at least 0 (or Infinity), but was -5.'],
     ])('throws a TypeError naming the option for %p', (options, message) => {
       expect(() => withBackoff(options as never)).toThrow(new TypeError(message));
     });

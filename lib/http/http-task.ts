@@ -1,0 +1,199 @@
+import crossFetch from 'cross-fetch';
+import type * as t from 'io-ts';
+import { UnknownStatusError, isPollTaskError, type TransportError } from '../errors.js';
+import { defaultRandom } from '../internal/clock.js';
+import { decodeOrThrow } from '../internal/decode.js';
+import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
+import type { TaskReading } from '../snapshot.js';
+import type { TaskSource } from '../source.js';
+import { taskSource } from '../task-source.js';
+import { isDialect, type Dialect, type DialectReading } from './dialect.js';
+import { pause, send, type Fetch, type HeadersOption, type HttpAnswer, type Transport } from './transport.js';
+import { allowedOriginsOf, checkUrl } from './url-guard.js';
+
+/** The options every HTTP source takes, whatever its service. */
+export interface HttpSourceOptions<R> {
+  /**
+   * An io-ts codec for the task's result: the result (inline or fetched) is validated and typed by it. A
+   * result that does not decode ends the wait with a {@link DecodeError}.
+   */
+  readonly result?: t.Decoder<unknown, R>;
+  /** Headers for every request (credentials among them): an object, or a function called before each request (token refresh). */
+  readonly headers?: HeadersOption;
+  /**
+   * The `fetch` to send requests with: pass one that signs requests for services that need it (SigV4).
+   * @default the platform's `fetch` (browsers, Node 18+), else cross-fetch
+   */
+  readonly fetch?: Fetch;
+  /**
+   * How long one request may take before it is aborted and counted as a retryable failure.
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * The largest answer read; a larger one ends the wait with a {@link DecodeError}.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * The origins (scheme, host, port) requests and credentials may go to. Anything else, given directly, by a
+   * redirect or a `Location` header, is refused with {@link UnsafeUrlError} before it is sent.
+   * @default the origin of the task's URL
+   */
+  readonly allowedOrigins?: readonly string[];
+}
+
+/** Options of {@link httpTask}. */
+export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
+  /** The task's status URL. */
+  readonly url: string;
+  /** How the service talks: one of the built-in dialects or one from {@link defineDialect}. */
+  readonly dialect: Dialect;
+  /** The source's id. @default the status URL */
+  readonly id?: string;
+}
+
+/** The option names of {@link HttpSourceOptions}, for the builders' unknown-option checks. */
+export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTimeoutMs', 'maxBodyBytes', 'allowedOrigins'];
+const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
+const resultAttempts = 3;
+
+/** Checks the options shared by every HTTP source and builds what its requests share. */
+export function transportFor(fn: string, options: HttpSourceOptions<unknown>, url: string, service: string, taskId: string): Transport {
+  const { headers } = options;
+  if (headers !== undefined && typeof headers !== 'function' && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
+    throw new TypeError(`${fn}: option "headers" must be an object of header values or a function that returns one.`);
+  }
+  if (typeof headers === 'object') {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') throw new TypeError(`${fn}: header "${name}" must be a string, but was ${typeof value}.`);
+    }
+  }
+  return {
+    fetch: checkFunction(fn, 'fetch', options.fetch, defaultFetch),
+    headers,
+    requestTimeoutMs: checkNumber(fn, 'requestTimeoutMs', options.requestTimeoutMs, 30_000, { min: 1 }),
+    maxBodyBytes: checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 10 * 1024 * 1024, { min: 1 }),
+    allowed: allowedOriginsOf(fn, options.allowedOrigins, url),
+    taskId,
+    service,
+  };
+}
+
+// The platform's fetch where there is one: it lets a redirect be checked before it is followed
+// (redirect: 'manual'), streams bodies, and notices a body cut mid-way, where cross-fetch's Node version
+// (node-fetch 2) waits for the request timeout and its browser version (XHR) follows redirects unchecked.
+const platformFetch = (globalThis as { fetch?: Fetch }).fetch;
+const defaultFetch: Fetch = typeof platformFetch === 'function' ? (url, init) => platformFetch(url, init) : (crossFetch as Fetch);
+
+function clampProgress(progress: number | undefined): number | undefined {
+  if (typeof progress !== 'number' || !Number.isFinite(progress)) return undefined;
+  return Math.min(1, Math.max(0, progress));
+}
+
+function randomToken(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from({ length: 4 }, () => Math.floor(defaultRandom() * 2 ** 32).toString(16).padStart(8, '0')).join('-');
+}
+
+/**
+ * A {@link TaskSource} for a task behind an HTTP status URL, speaking `dialect`. Each status request is one GET
+ * with the source's headers, a timeout and an AbortSignal (unsubscribing aborts it):
+ *
+ * - 408, 429, 500, 502, 503, 504 and network errors become retryable {@link TransportError}s; `Retry-After`
+ *   (seconds or HTTP date) and `retry-after-ms` become `retryAfterMs`, on errors and normal answers alike;
+ * - 401, 403, 404 and other 4xx are not retryable, with a message that says what to check (a 404 after the task
+ *   was seen says its data expired);
+ * - a body that is not JSON, does not match the dialect's codec or exceeds `maxBodyBytes` is a
+ *   {@link DecodeError}, never retried;
+ * - requests go only to `allowedOrigins` (by default the status URL's origin); anything else is refused with
+ *   {@link UnsafeUrlError} before it is sent.
+ *
+ * The result is validated with the `result` codec; where the service keeps it apart (`resultUrl`), it is
+ * fetched, retrying a retryable failure up to 3 times. The dialect's default waiting travels with the source.
+ *
+ * @throws TypeError naming the option, for a bad option; {@link UnsafeUrlError} for a URL that may not be requested.
+ *
+ * @example
+ * const source = httpTask({ url: statusUrl, dialect: renderFarm, result: RenderOutput, headers: () => auth() });
+ * pollTask$(source).subscribe(render);
+ */
+export function httpTask<R = unknown>(options: HttpTaskOptions<R>): TaskSource<R> {
+  if (options === undefined) throw new TypeError('httpTask: options with url and dialect are required.');
+  checkOptions('httpTask', options, optionNames);
+  return createHttpTask('httpTask', options);
+}
+
+/** {@link httpTask}, with `fn` naming the public function in error messages (a builder's name). */
+export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): TaskSource<R> {
+  const { url, dialect } = options;
+  if (typeof url !== 'string' || url === '') throw new TypeError(`${fn}: option "url" must be the task's status URL, but was ${JSON.stringify(url) ?? 'undefined'}.`);
+  if (!isDialect(dialect)) {
+    throw new TypeError(`${fn}: option "dialect" must be a dialect: one of the built-in ones (benchling, affinity, evo, deepint, deadline) or one made with defineDialect().`);
+  }
+  const id = options.id ?? url;
+  if (typeof id !== 'string' || id === '') throw new TypeError(`${fn}: option "id" must be a non-empty string.`);
+  if (options.result !== undefined && typeof (options.result as Partial<t.Decoder<unknown, R>>).decode !== 'function') {
+    throw new TypeError(`${fn}: option "result" must be an io-ts codec for the task's result (with decode()).`);
+  }
+  const transport = transportFor(fn, options, url, dialect.name, id);
+  const statusUrl = checkUrl(url, transport.allowed, undefined, id).href;
+  let seen = false; // a 404 after the task was seen means its data expired
+  const notFound = (): string =>
+    seen
+      ? `the task was found before, so its data has expired on ${dialect.name}${dialect.expiredMessage === undefined ? '' : ` (${dialect.expiredMessage})`}; its outcome can no longer be read.`
+      : `check the task id and the service URL; no such task is known to ${dialect.name}.`;
+
+  const readingOf = (answer: HttpAnswer): TaskReading<unknown> => {
+    const body = decodeOrThrow(dialect.status, answer.body, `The status answer for task "${id}" (${dialect.name})`, id);
+    const mapped: DialectReading = dialect.toReading(body, answer);
+    if (mapped.runStatus === undefined) throw new UnknownStatusError(mapped.vendorStatus, { taskId: id, raw: answer.body });
+    seen = true;
+    const progress = clampProgress(mapped.progress);
+    return {
+      ...mapped,
+      runStatus: mapped.runStatus,
+      progress,
+      raw: answer.body,
+      ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }),
+    };
+  };
+
+  const { resultUrl, selectResult, cancel } = dialect;
+  const idempotencyToken = randomToken();
+  const config = {
+    id,
+    read: async (signal: AbortSignal) => readingOf(await send(transport, { method: 'GET', url: statusUrl, signal, notFound: notFound() })),
+    ...(resultUrl === undefined
+      ? {}
+      : {
+          result: async (last: TaskReading<unknown>, signal: AbortSignal) => {
+            const target = resultUrl.call(dialect, statusUrl, last.raw);
+            for (let attempt = 1; ; attempt++) {
+              try {
+                const answer = await send(transport, { method: 'GET', url: target, signal, notFound: notFound() });
+                return selectResult === undefined ? answer.body : selectResult.call(dialect, answer.body);
+              } catch (error) {
+                const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
+                if (!transient || attempt >= resultAttempts) throw error;
+                // The task is done; losing its result to one 503 would lose its outcome.
+                await pause((error as TransportError).retryAfterMs ?? 1000 * attempt, signal);
+              }
+            }
+          },
+        }),
+    ...(cancel === undefined
+      ? {}
+      : {
+          cancel: async (signal: AbortSignal) => {
+            const request = cancel.call(dialect, statusUrl, { idempotencyToken });
+            await send(transport, { ...request, signal, notFound: notFound() });
+          },
+        }),
+    ...(dialect.defaultStrategy === undefined ? {} : { defaultStrategy: dialect.defaultStrategy }),
+  };
+  return options.result === undefined
+    ? (taskSource(config) as TaskSource<R>)
+    : taskSource({ ...config, resultCodec: options.result });
+}

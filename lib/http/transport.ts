@@ -1,0 +1,299 @@
+import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
+import { defaultScheduler, wallClock } from '../internal/clock.js';
+import { excerpt } from '../internal/decode.js';
+import { checkUrl } from './url-guard.js';
+
+/** A `fetch` function: the platform's, cross-fetch's, or one that signs requests (SigV4). */
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Headers for every request: an object, or a function (sync or async) called before each request, for tokens that expire. */
+export type HeadersOption =
+  | Readonly<Record<string, string>>
+  | (() => Readonly<Record<string, string>> | PromiseLike<Readonly<Record<string, string>>>);
+
+/** What one source's requests share. */
+export interface Transport {
+  readonly fetch: Fetch;
+  readonly headers: HeadersOption | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly allowed: ReadonlySet<string>;
+  readonly taskId: string;
+  /** The service's name, for messages ("Benchling"). */
+  readonly service: string;
+}
+
+/** Reads a response header by name, case-insensitively. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** A successful answer. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: HeaderReader;
+  /** The URL that answered (after redirects within the allowed origins). */
+  readonly url: string;
+  /** The parsed JSON body, or undefined for an empty one. */
+  readonly body: unknown;
+  /** The server's Retry-After (or retry-after-ms) hint, in milliseconds. */
+  readonly retryAfterMs?: number;
+}
+
+/** One request. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal;
+  /** What a 404 means here, said in the error message (e.g. "the task data expired"). */
+  readonly notFound: string;
+}
+
+const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
+const maxRedirects = 5;
+
+/** `url` reduced to its origin and path: queries may carry signatures or keys, so they are never shown. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** The server's hint for when to ask again, in milliseconds: `retry-after-ms`, or `Retry-After` (seconds or HTTP date). */
+export function retryAfterOf(headers: HeaderReader): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number(ms) >= 0) return Number(ms);
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - wallClock());
+}
+
+async function headersFor(transport: Transport, extra: Readonly<Record<string, string>> | undefined): Promise<Record<string, string>> {
+  const given = typeof transport.headers === 'function' ? await transport.headers() : transport.headers;
+  return { accept: 'application/json', ...given, ...extra };
+}
+
+/** Removes every credential-looking header value we sent from a text the server wrote. */
+function scrub(text: string, sent: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const value of Object.values(sent)) {
+    if (value.length >= 8) out = out.split(value).join('[redacted]');
+  }
+  return out;
+}
+
+/** The service's own words about an error, from the usual fields of a JSON error body. */
+function serverSays(text: string, sent: Readonly<Record<string, string>>): string {
+  if (text.trim() === '') return '';
+  let said: unknown = text;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    said = body.message ?? body.detail ?? body.title ?? body.error_description ?? body.error ?? text;
+    if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
+  } catch {
+    // Not JSON: show the text itself.
+  }
+  return ` (the service said: "${scrub(excerpt(said), sent)}")`;
+}
+
+function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string, sent: Readonly<Record<string, string>>): string {
+  const where = `${request.method} ${safeUrl(request.url)} answered ${status}`;
+  const said = serverSays(text, sent);
+  if (retryableStatuses.has(status)) return `${where}${said}; ${transport.service} is busy or unavailable, so the request will be retried.`;
+  if (status === 401) return `${where}${said}: check the credentials (headers) given to this source for ${transport.service}; they are missing, wrong or expired.`;
+  if (status === 403) return `${where}${said}: the credentials are valid but may not read this task; check the token's permissions or scopes.`;
+  if (status === 404) return `${where}${said}: ${request.notFound}`;
+  return `${where}${said}: the service refused the request; check the ids and options of this source.`;
+}
+
+async function readText(response: Response, max: number, url: string, taskId: string): Promise<string> {
+  const tooLarge = (size: string): DecodeError =>
+    new DecodeError(
+      `The answer of ${safeUrl(url)} is larger than maxBodyBytes (${size}, limit ${max} bytes); raise maxBodyBytes if the service really sends that much.`,
+      [`body larger than ${max} bytes`],
+      { taskId },
+    );
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(`${declared} bytes declared`);
+
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  const take = (chunk: Uint8Array | string): void => {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > max) throw tooLarge(`more than ${max} bytes`);
+    text += decoder.decode(bytes, { stream: true });
+  };
+  const body = response.body as unknown;
+  if (body !== null && typeof body === 'object' && typeof (body as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        take(value);
+      }
+    } catch (error) {
+      reader.cancel().catch(() => undefined);
+      throw error;
+    }
+  } else if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
+    // node-fetch (cross-fetch on Node) hands over a Node stream; leaving the loop early destroys it.
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) take(chunk);
+  } else {
+    take(await response.text());
+  }
+  return text + decoder.decode();
+}
+
+function bodyOf(text: string, url: string, taskId: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DecodeError(
+      `The answer of ${safeUrl(url)} is not JSON: ${excerpt(text)}; a proxy or login page may stand in front of the service.`,
+      ['body is not JSON'],
+      { taskId },
+    );
+  }
+}
+
+/**
+ * Sends one request within the allowed origins, with the source's headers and a timeout, follows redirects
+ * that stay within the allowed origins, reads at most `maxBodyBytes`, and turns every failure into a
+ * {@link TransportError} (retryable or not), a {@link DecodeError} or an {@link UnsafeUrlError}.
+ */
+export async function send(transport: Transport, request: HttpRequest): Promise<HttpAnswer> {
+  const { taskId } = transport;
+  let url = checkUrl(request.url, transport.allowed, undefined, taskId).href;
+  const sent = await headersFor(transport, request.headers);
+  let method = request.method;
+  let payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  if (payload !== undefined) sent['content-type'] = 'application/json';
+
+  for (let redirects = 0; ; redirects++) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const stop = (): void => controller.abort();
+    request.signal.addEventListener('abort', stop, { once: true });
+    if (request.signal.aborted) controller.abort();
+    const timer = defaultScheduler.schedule(() => {
+      timedOut = true;
+      controller.abort();
+    }, transport.requestTimeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await transport.fetch(url, {
+          method,
+          headers: sent,
+          ...(payload === undefined ? {} : { body: payload }),
+          signal: controller.signal,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        throw networkError(transport, method, url, error, timedOut, request.signal);
+      }
+
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location !== null) {
+        if (redirects >= maxRedirects) {
+          throw new TransportError(`${method} ${safeUrl(url)} redirected more than ${maxRedirects} times; check the URL.`, { url, status: response.status, retryable: false, taskId });
+        }
+        // The next hop is checked like the first: a redirect never takes credentials to another origin.
+        url = checkUrl(location, transport.allowed, url, taskId).href;
+        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+          method = 'GET';
+          payload = undefined;
+          delete sent['content-type'];
+        }
+        continue;
+      }
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        throw new TransportError(
+          `${method} ${safeUrl(url)} answered with a redirect whose target cannot be checked; give the final URL of the task instead.`,
+          { url, status: response.status, retryable: false, taskId },
+        );
+      }
+
+      let text: string;
+      try {
+        text = await readText(response, transport.maxBodyBytes, url, taskId);
+      } catch (error) {
+        if (isPollTaskError(error)) throw error;
+        throw networkError(transport, method, url, error, timedOut, request.signal, 'while reading the answer');
+      }
+      const retryAfterMs = retryAfterOf(response.headers);
+      if (response.status < 200 || response.status >= 300) {
+        throw new TransportError(statusMessage(transport, { ...request, method, url }, response.status, text, sent), {
+          url,
+          status: response.status,
+          retryable: retryableStatuses.has(response.status),
+          taskId,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        });
+      }
+      return {
+        status: response.status,
+        headers: response.headers,
+        url,
+        body: bodyOf(text, url, taskId),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
+    } finally {
+      timer.unsubscribe();
+      request.signal.removeEventListener('abort', stop);
+    }
+  }
+}
+
+function networkError(
+  transport: Transport,
+  method: string,
+  url: string,
+  error: unknown,
+  timedOut: boolean,
+  signal: AbortSignal,
+  when = '',
+): unknown {
+  // Nobody waits for this answer any more: whatever we throw is dropped, so keep the original.
+  if (signal.aborted) return error;
+  if (timedOut) {
+    return new TransportError(
+      `${method} ${safeUrl(url)} did not answer within ${transport.requestTimeoutMs} ms (requestTimeoutMs)${when === '' ? '' : ` ${when}`}; it will be asked again.`,
+      { url, retryable: true, cause: error, taskId: transport.taskId },
+    );
+  }
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+  return new TransportError(
+    `${method} ${safeUrl(url)} failed${when === '' ? '' : ` ${when}`} (${reason}); the network or ${transport.service} may be down, so it will be asked again.`,
+    { url, retryable: true, cause: error, taskId: transport.taskId },
+  );
+}
+
+/** Waits `ms` on the default scheduler, or rejects when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    };
+    const timer = defaultScheduler.schedule(done, ms);
+    const aborted = (): void => {
+      timer.unsubscribe();
+      reject(signal.reason);
+    };
+    if (signal.aborted) aborted();
+    else signal.addEventListener('abort', aborted, { once: true });
+  });
+}

@@ -1,0 +1,67 @@
+import { lastValueFrom, Observable, toArray } from 'rxjs';
+import { pollTask$, withInterval, type PollStrategy, type TaskEvent, type TaskSource } from '../../lib/index.js';
+import { affinityTask, benchlingTask, deadlineTask, deepintTask, evoJob, type HttpSourceOptions } from '../../lib/http/index.js';
+import type { SimDialect, SimTask } from '../../lib/testing/index.js';
+
+/** Builds the source of a simulated task with its dialect's builder. */
+export function sourceFor<R = unknown>(task: SimTask, extra: HttpSourceOptions<R> = {}): TaskSource<R> {
+  const ids = task.ids as Record<string, string>;
+  switch (task.dialect) {
+    case 'benchling':
+      return benchlingTask({ baseUrl: ids.baseUrl!, taskId: ids.taskId!, ...extra });
+    case 'affinity':
+      return affinityTask({ baseUrl: ids.baseUrl!, taskUrl: ids.taskUrl!, ...extra });
+    case 'evo':
+      return evoJob({ url: ids.url!, ...extra });
+    case 'deepint':
+      return deepintTask({ baseUrl: ids.baseUrl!, organizationId: ids.organizationId!, workspaceId: ids.workspaceId!, taskId: ids.taskId!, ...extra });
+    case 'deadline':
+      return deadlineTask({
+        endpoint: ids.endpoint!,
+        farmId: ids.farmId!,
+        queueId: ids.queueId!,
+        jobId: ids.jobId!,
+        stepId: ids.stepId!,
+        taskId: ids.taskId!,
+        ...extra,
+      });
+  }
+}
+
+/** How a wait ended: its events, and its error if it failed. */
+export interface Run<R> {
+  readonly events: TaskEvent<R>[];
+  readonly error?: unknown;
+  readonly result?: R;
+}
+
+/** Polls `source` to its end (withInterval(0) unless told otherwise) and reports what happened. */
+export function run<R>(source: TaskSource<R>, strategy: PollStrategy = withInterval(0)): Promise<Run<R>> {
+  const events: TaskEvent<R>[] = [];
+  return new Promise((resolve) => {
+    pollTask$(source, strategy).subscribe({
+      next: (event) => events.push(event),
+      error: (error: unknown) => resolve({ events, error }),
+      complete: () => {
+        const last = events.at(-1);
+        resolve(last?.type === 'result' ? { events, result: last.result } : { events });
+      },
+    });
+  });
+}
+
+/** The events of a stream, in an array, or its error. */
+export function settle<T>(stream: Observable<T>): Promise<T[] | { error: unknown }> {
+  return lastValueFrom(stream.pipe(toArray())).catch((error: unknown) => ({ error }));
+}
+
+/** Waits for `condition`, checking after each turn of the event loop, for at most 5 s. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  const give = performance.now() + 5000;
+  while (!condition()) {
+    if (performance.now() > give) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export const dialects: readonly SimDialect[] = ['benchling', 'affinity', 'evo', 'deepint', 'deadline'];
