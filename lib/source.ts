@@ -27,5 +27,5 @@ export interface TaskSource<R = unknown> {
    * The waiting this task's service expects (its SDK's interval, backoff and retries). {@link pollTask$} uses it
    * when it is given no strategy; without it, `withBackoff()` with its defaults.
    */
-  readonly defaultStrategy?: PollStrategy<R>;
+  readonly defaultStrategy?: PollStrategy;
 }

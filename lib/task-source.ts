@@ -10,17 +10,17 @@ import type { PollStrategy } from './strategies/poll-strategy.js';
 /** What a source function may answer with: a Promise (async function) or an Observable. */
 export type SourceAnswer<T> = PromiseLike<T> | Observable<T>;
 
-interface CommonSourceConfig<R> {
+interface CommonSourceConfig {
   /** A stable id for the task: its service's task id or status URL. */
   readonly id: string;
   /** Cancels the task on its service. Given an AbortSignal that aborts if nobody waits for the answer. */
   readonly cancel?: (signal: AbortSignal) => SourceAnswer<unknown>;
   /** The waiting the service expects, used by {@link pollTask$} when it is given no strategy. */
-  readonly defaultStrategy?: PollStrategy<R>;
+  readonly defaultStrategy?: PollStrategy;
 }
 
 /** {@link taskSource}'s config when the readings already carry typed results. */
-export interface TaskSourceConfig<R> extends CommonSourceConfig<R> {
+export interface TaskSourceConfig<R> extends CommonSourceConfig {
   /**
    * Reads the task's status once and maps it to a {@link TaskReading}. Given an AbortSignal that aborts when
    * the subscriber leaves (pass it to `fetch`).
@@ -32,7 +32,7 @@ export interface TaskSourceConfig<R> extends CommonSourceConfig<R> {
 }
 
 /** {@link taskSource}'s config with an io-ts codec that validates (and types) the result. */
-export interface DecodedTaskSourceConfig<R> extends CommonSourceConfig<R> {
+export interface DecodedTaskSourceConfig<R> extends CommonSourceConfig {
   /** Reads the task's status once; the result in a succeeded reading is checked by `resultCodec`. */
   readonly read: (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>;
   /** Fetches the result of a succeeded task whose reading does not carry it; checked by `resultCodec`. */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, map, skipWhile, take, toArray } from 'rxjs';
 import * as ts from 'typescript';
-import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, pollTask$, withInterval } from '../lib/index.js';
+import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, createTaskPoller, pollTask$, withInterval } from '../lib/index.js';
 import { describeError } from '../docs/examples/describe-error.js';
 import { jobSource, watchJob } from '../docs/examples/fetch-source.js';
 import { sprintToFinish } from '../docs/examples/custom-strategy.js';
@@ -16,6 +16,10 @@ import { startTaskServer } from '../lib/testing/index.js';
 import { renderJob } from '../docs/examples/render-farm-dialect.js';
 import { signedFetch, type SignableRequest } from '../docs/examples/signed-fetch.js';
 import { importSurvivesA503 } from '../docs/examples/simulator-test.js';
+import { renderBoard$ } from '../docs/examples/dashboard.js';
+import { mergeAll } from '../docs/examples/batch.js';
+import { badge$, jobPage, poller } from '../docs/examples/shared-watchers.js';
+import { sourceFor, until } from './helpers/sim.js';
 import { reading } from './helpers/readings.js';
 import { newTestScheduler, sequenceSource, trackingScheduler } from './helpers/sources.js';
 
@@ -231,6 +235,67 @@ describe('the HTTP docs examples', () => {
       expect(renderJob(farm, '7').cancel).toBeDefined();
     } finally {
       await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+});
+
+describe('the many-tasks examples, against the simulator', () => {
+  it('dashboard: rows, overall progress and failures in their rows; leaving cancels what runs', async () => {
+    const sim = await startTaskServer();
+    try {
+      const tasks = [sim.create('evo', { reads: 2 }), sim.create('evo', { reads: 3, outcome: 'failed', failure: { code: 'E', message: 'GPU lost' } }), sim.create('deepint', { reads: 2 })];
+      const renders = tasks.map((task) => sourceFor(task));
+      const boards = await lastValueFrom(renderBoard$(renders, 0).pipe(toArray()));
+      const last = boards.at(-1)!;
+      expect(last).toMatchObject({ overall: 100, finished: '3 of 3' });
+      expect(last.failures).toEqual([`${tasks[1]!.url}: Task "${tasks[1]!.url}" failed on the service with code E: "GPU lost"; see error.failure for the details, and start a new task once the cause is fixed.`]);
+      expect(last.rows.map((r) => r.status).sort()).toEqual(['failed', 'succeeded', 'success']);
+      const running = sim.create('evo', { reads: 50 });
+      await lastValueFrom(renderBoard$([sourceFor(running)], 0).pipe(take(2)));
+      await until(() => sim.cancelRequested(running.id), 'the cancel');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('batch: results in the order given, or the first failure', async () => {
+    const sim = await startTaskServer();
+    try {
+      const merges = [sim.create('affinity', { reads: 3 }), sim.create('affinity', { reads: 1 })];
+      const results = (await mergeAll(merges.map((m) => sourceFor(m)), 10_000, withInterval(0))) as Array<{ id: string }>;
+      expect(results.map((r) => r.id)).toEqual(merges.map((m) => m.id));
+      const failing = [sim.create('affinity', { reads: 4 }), sim.create('affinity', { reads: 2, outcome: 'failed' })];
+      const error = await mergeAll(failing.map((m) => sourceFor(m)), 10_000, withInterval(0)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TaskFailedError', taskId: failing[1]!.url });
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('shared-watchers: one loop for the badge and the page; leaving the page cancels only when it is the last', async () => {
+    const sim = await startTaskServer();
+    try {
+      const job = sim.create('deadline', { reads: 1000 });
+      const source = sourceFor(job, {});
+      const quick = createTaskPoller({ strategy: withInterval(5), maxConcurrentRequests: 6 });
+      const badge = badge$(source, quick).subscribe();
+      const states: string[] = [];
+      const page = jobPage(source, (state) => states.push(state.state), quick);
+      await until(() => states.length >= 3, 'a few readings');
+      page.unsubscribe();
+      expect(sim.cancelRequested(job.id)).toBe(false); // the badge still watches
+      expect(quick.watchers(source.id)).toBe(1);
+      expect(poller.stats().sent).toBe(0); // the app-wide poller of the example was not used here
+      badge.unsubscribe();
+      expect(sim.cancelRequested(job.id)).toBe(false); // the badge left last, and it never asks to cancel
+      const again = jobPage(source, () => undefined, quick);
+      await until(() => sim.requests.length > 0, 'a request');
+      again.unsubscribe();
+      await until(() => sim.cancelRequested(job.id), 'the cancel');
+      const perPoll = sim.requests.filter((r) => r.method === 'GET');
+      expect(new Set(perPoll.map((r) => r.time)).size).toBe(perPoll.length); // never two reads at once
+    } finally {
+      await sim.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { TaskHandle } from '../events.js';
 import { cancelVariantOf, fireCancel, warnCancelFailed, type CancelErrorHandler } from '../internal/cancel.js';
 import { checkFunction, checkOptions } from '../internal/options.js';
+import { isTerminalStatus, type RunStatus } from '../snapshot.js';
 
 /** Options of {@link cancelOnUnsubscribe}. */
 export interface CancelOnUnsubscribeConfig {
@@ -12,10 +13,14 @@ export interface CancelOnUnsubscribeConfig {
   readonly onError?: (error: unknown, task: TaskHandle) => void;
 }
 
-/** The least an event must have for {@link cancelOnUnsubscribe}: a `type`, and the task it is about. */
+/**
+ * The least an event must have for {@link cancelOnUnsubscribe}: a `type`, and the task it is about with its
+ * snapshot (a terminal snapshot, or a `result` event, finishes that task).
+ */
 export interface CancelableEvent {
   readonly type: string;
   readonly task?: TaskHandle;
+  readonly snapshot?: { readonly runStatus: RunStatus };
 }
 
 /**
@@ -52,9 +57,9 @@ export function cancelOnUnsubscribe<E extends CancelableEvent>(
       let ended = false;
       const upstream = source.subscribe({
         next(event) {
-          const { task } = event;
+          const { task, snapshot } = event;
           if (task !== undefined) {
-            if (event.type === 'result') open.delete(task.id);
+            if (event.type === 'result' || (snapshot !== undefined && isTerminalStatus(snapshot.runStatus))) open.delete(task.id);
             else open.set(task.id, task);
           }
           subscriber.next(event);

@@ -2,9 +2,19 @@ import { EMPTY, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { TaskEvent, TaskReading, TaskSource } from '../../lib/index.js';
 
-/** A TestScheduler whose assertions are jest's `toEqual`. */
-export function newTestScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+/**
+ * A TestScheduler whose assertions are jest's `toEqual`, and whose `run` stops virtual time at `maxFrames`
+ * (by default a little over an hour), so a loop that never ends fails its test instead of hanging the suite.
+ */
+export function newTestScheduler(maxFrames = 4_000_000): TestScheduler {
+  const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  const run = scheduler.run.bind(scheduler);
+  scheduler.run = <T>(callback: Parameters<TestScheduler['run']>[0]): T =>
+    run((helpers) => {
+      scheduler.maxFrames = maxFrames;
+      return callback(helpers) as T;
+    });
+  return scheduler;
 }
 
 /** A hand-made source for tests, with counters for what was asked of it. */
