@@ -1,5 +1,6 @@
 import { backoffDelay } from '../internal/backoff.js';
 import { defaultRandom } from '../internal/clock.js';
+import { rebuildable } from '../internal/rebuild.js';
 import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../internal/poll-loop.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
 import type { AnyPollStrategy } from './poll-strategy.js';
@@ -86,7 +87,10 @@ export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
 
   const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
-  return pollLoop(settings, (wait) => backoffDelay(shape, wait, random));
+  return rebuildable(
+    pollLoop(settings, (wait) => backoffDelay(shape, wait, random)),
+    (scheduler) => withBackoff({ ...options, scheduler }),
+  );
 }
 
 function checkJitter(fn: string, jitter: unknown): [number, number] {

@@ -1,5 +1,6 @@
 import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../internal/poll-loop.js';
 import { checkNumber, checkOptions } from '../internal/options.js';
+import { rebuildable } from '../internal/rebuild.js';
 import type { AnyPollStrategy } from './poll-strategy.js';
 
 /** Options of {@link withInterval}: the retry and timing options every loop strategy shares. */
@@ -25,5 +26,8 @@ export function withInterval(ms: number, config?: WithIntervalConfig): AnyPollSt
   const interval = checkNumber(fn, 'ms', ms, 0);
   checkOptions(fn, config, loopOptionNames);
   const settings = checkLoopOptions(fn, config);
-  return pollLoop(settings, () => interval);
+  return rebuildable(
+    pollLoop(settings, () => interval),
+    (scheduler) => withInterval(interval, { ...config, scheduler }),
+  );
 }

@@ -2,3 +2,4 @@
 
 export { SIM_DIALECTS, startTaskServer } from './task-server.js';
 export type { FaultSpec, SeenRequest, SimDialect, SimTask, SimTaskSpec, TaskServer, TaskServerOptions } from './task-server.js';
+export { simulatedSource } from './simulated-source.js';

@@ -283,8 +283,8 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     const pct = state.kind === 'running' ? percent(task, fraction) : undefined;
     const subtask = state.kind === 'running' ? subtaskOf(task, fraction) : undefined;
     const failure = failureOf(task);
-    // The first read of a running task reports it accepted but not started (pending, requested, READY).
-    const first = state.kind === 'running' && task.statusReads <= 1;
+    // A task read first, before it made progress, reports it accepted but not started (pending, requested, READY).
+    const first = state.kind === 'running' && task.statusReads <= 1 && fraction < 0.01;
     let body: Record<string, unknown>;
     switch (task.dialect) {
       case 'benchling':

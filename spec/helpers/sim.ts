@@ -1,32 +1,9 @@
 import { lastValueFrom, Observable, toArray } from 'rxjs';
 import { pollTask$, withInterval, type PollStrategy, type TaskEvent, type TaskSource } from '../../lib/index.js';
-import { affinityTask, benchlingTask, deadlineTask, deepintTask, evoJob, type HttpSourceOptions } from '../../lib/http/index.js';
-import type { SimDialect, SimTask } from '../../lib/testing/index.js';
+import { simulatedSource, type SimDialect } from '../../lib/testing/index.js';
 
 /** Builds the source of a simulated task with its dialect's builder. */
-export function sourceFor<R = unknown>(task: SimTask, extra: HttpSourceOptions<R> = {}): TaskSource<R> {
-  const ids = task.ids as Record<string, string>;
-  switch (task.dialect) {
-    case 'benchling':
-      return benchlingTask({ baseUrl: ids.baseUrl!, taskId: ids.taskId!, ...extra });
-    case 'affinity':
-      return affinityTask({ baseUrl: ids.baseUrl!, taskUrl: ids.taskUrl!, ...extra });
-    case 'evo':
-      return evoJob({ url: ids.url!, ...extra });
-    case 'deepint':
-      return deepintTask({ baseUrl: ids.baseUrl!, organizationId: ids.organizationId!, workspaceId: ids.workspaceId!, taskId: ids.taskId!, ...extra });
-    case 'deadline':
-      return deadlineTask({
-        endpoint: ids.endpoint!,
-        farmId: ids.farmId!,
-        queueId: ids.queueId!,
-        jobId: ids.jobId!,
-        stepId: ids.stepId!,
-        taskId: ids.taskId!,
-        ...extra,
-      });
-  }
-}
+export const sourceFor = simulatedSource;
 
 /** How a wait ended: its events, and its error if it failed. */
 export interface Run<R> {

@@ -1,0 +1,346 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { firstValueFrom, interval, timeout, type Observable, type Subscription } from 'rxjs';
+import { isPollTaskError, type PollTaskError } from '../errors.js';
+import type { TaskEvent } from '../events.js';
+import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
+import { onScheduler } from '../internal/rebuild.js';
+import { timeoutAfter } from '../operators/timeout-after.js';
+import { pollTask$ } from '../poll-task.js';
+import type { TaskSnapshot } from '../snapshot.js';
+import type { TaskSource } from '../source.js';
+import type { PollStrategy } from '../strategies/poll-strategy.js';
+import { withBackoff } from '../strategies/with-backoff.js';
+import { withInterval } from '../strategies/with-interval.js';
+import { formatMs, parseBackoff, parseDuration, parseHeaders, UsageError } from './args.js';
+import type { CliIo } from './io.js';
+import { jsonDialect } from './json-dialect.js';
+import { nextPollClock } from './next-poll.js';
+
+export const watchUsage = `Usage: poll-task watch <status-url> --dialect <benchling|affinity|evo|deepint|deadline|json> [options]
+
+Polls the task at <status-url> until it ends.
+
+Options:
+  --dialect <name>         how the service talks: benchling, affinity, evo, deepint, deadline, or json (required)
+  --header 'Name: value'   a request header, repeatable; also from POLL_TASK_HEADER_<NAME> variables
+                           (POLL_TASK_HEADER_AUTHORIZATION=… sends authorization), which keeps tokens out of history
+  --interval <duration>    ask every <duration>, e.g. 1s
+  --backoff <a>..<b>       ask after <a>, growing ×1.5 up to <b>, e.g. 1s..30s (default: the service's own timing)
+  --timeout <duration>     give up after <duration>, e.g. 10m (exit code 3)
+  --cancel-on-interrupt    on Ctrl-C, cancel the task on its service before exiting
+  --json                   one JSON line per event, also on a terminal (always when the output is not a terminal)
+  --result-out <file>      write the result to <file> instead of printing it
+  --help                   this text
+
+For --dialect json (any other JSON task API):
+  --status-path <path>     where the status word is, as a dotted path, e.g. job.state (required)
+  --status-map <map>       what the words mean, e.g. WORKING=running,DONE=succeeded,BROKEN=failed (required)
+  --progress-path <path>   where the progress is, e.g. job.percent
+  --progress-scale <n>     what progress counts up to: 100 (percent, default) or 1 (fraction)
+  --result-path <path>     where the result is (default: the whole answer)
+
+Durations: 500ms, 2s, 1.5s, 10m, 1h.
+Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error,
+130 interrupted.`;
+
+const dialects: Readonly<Record<string, Dialect>> = { benchling, affinity, evo, deepint, deadline };
+
+/** The exit code for an error that ended the wait. */
+export function exitCodeOf(error: unknown): number {
+  if (!isPollTaskError(error)) return 4;
+  switch (error.kind) {
+    case 'task-failed':
+    case 'task-canceled':
+      return 1;
+    case 'timeout':
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+interface WatchPlan {
+  readonly source: TaskSource<unknown>;
+  readonly stream: Observable<TaskEvent<unknown>>;
+  readonly json: boolean;
+  readonly resultOut?: string;
+  readonly cancelOnInterrupt: boolean;
+  readonly nextIn: () => number | undefined;
+}
+
+function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dialect: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        interval: { type: 'string' },
+        backoff: { type: 'string' },
+        timeout: { type: 'string' },
+        'cancel-on-interrupt': { type: 'boolean' },
+        json: { type: 'boolean' },
+        'result-out': { type: 'string' },
+        'status-path': { type: 'string' },
+        'status-map': { type: 'string' },
+        'progress-path': { type: 'string' },
+        'progress-scale': { type: 'string' },
+        'result-path': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, watchUsage);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'give the task\'s status URL.' : `give one status URL, not ${positionals.length} arguments.`, watchUsage);
+  }
+  const url = positionals[0]!;
+  const name = values.dialect;
+  if (name === undefined) throw new UsageError('--dialect is required: benchling, affinity, evo, deepint, deadline or json.', watchUsage);
+  if (name !== 'json' && dialects[name] === undefined) {
+    throw new UsageError(`unknown dialect ${JSON.stringify(name)}; use benchling, affinity, evo, deepint, deadline or json.`, watchUsage);
+  }
+  const jsonOnly = ['status-path', 'status-map', 'progress-path', 'progress-scale', 'result-path'] as const;
+  if (name !== 'json') {
+    const stray = jsonOnly.find((option) => values[option] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} goes with --dialect json only.`, watchUsage);
+  }
+  if (values.interval !== undefined && values.backoff !== undefined) throw new UsageError('give --interval or --backoff, not both.', watchUsage);
+
+  const headers = parseHeaders(values.header ?? [], io.env, watchUsage);
+  let source: TaskSource<unknown>;
+  try {
+    if (name === 'json') {
+      if (values['status-path'] === undefined || values['status-map'] === undefined) {
+        throw new UsageError('--dialect json needs --status-path and --status-map, e.g. --status-path state --status-map WORKING=running,DONE=succeeded,BROKEN=failed.', watchUsage);
+      }
+      const scale = values['progress-scale'] === undefined ? 100 : Number(values['progress-scale']);
+      if (!(scale > 0)) throw new UsageError(`--progress-scale takes a positive number (100 for percent, 1 for fractions), not ${JSON.stringify(values['progress-scale'])}.`, watchUsage);
+      const dialect = jsonDialect(
+        {
+          statusPath: values['status-path'],
+          statusMap: values['status-map'],
+          progressScale: scale,
+          ...(values['progress-path'] === undefined ? {} : { progressPath: values['progress-path'] }),
+          ...(values['result-path'] === undefined ? {} : { resultPath: values['result-path'] }),
+        },
+        watchUsage,
+      );
+      source = httpTask({ url, dialect, headers });
+    } else if (name === 'evo') {
+      source = evoJob({ url, headers });
+    } else {
+      source = httpTask({ url, dialect: dialects[name]!, headers });
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (error instanceof TypeError || (isPollTaskError(error) && error.kind === 'unsafe-url')) throw new UsageError((error as Error).message, watchUsage);
+    throw error;
+  }
+
+  const clock = nextPollClock();
+  let strategy: PollStrategy;
+  if (values.interval !== undefined) strategy = withInterval(parseDuration(values.interval, '--interval', watchUsage), { scheduler: clock.scheduler });
+  else if (values.backoff !== undefined) strategy = withBackoff({ ...parseBackoff(values.backoff, watchUsage), scheduler: clock.scheduler });
+  else strategy = onScheduler(source.defaultStrategy, clock.scheduler) ?? source.defaultStrategy ?? withBackoff({ scheduler: clock.scheduler });
+
+  let stream = pollTask$(source, strategy);
+  if (values.timeout !== undefined) stream = stream.pipe(timeoutAfter(parseDuration(values.timeout, '--timeout', watchUsage)));
+  return {
+    source,
+    stream,
+    json: values.json === true || io.stdout.isTTY !== true,
+    ...(values['result-out'] === undefined ? {} : { resultOut: values['result-out'] }),
+    cancelOnInterrupt: values['cancel-on-interrupt'] === true,
+    nextIn: clock.nextIn,
+  };
+}
+
+/** What the command shows: JSON lines, or a live bar. */
+interface Display {
+  event(event: TaskEvent<unknown>): void;
+  /** Writes a JSON line (JSON mode) after the event lines before it. */
+  line(fields: Record<string, unknown>, to?: 'stdout' | 'stderr'): void;
+  stop(): void;
+}
+
+function snapshotFields(snapshot: TaskSnapshot): Record<string, unknown> {
+  const { taskId, runStatus, vendorStatus, progress, subtask, message, polls, elapsedMs } = snapshot;
+  return { taskId, status: runStatus, vendorStatus, progress, subtask, message, polls, elapsedMs: Math.round(elapsedMs) };
+}
+
+function jsonDisplay(io: CliIo, nextIn: () => number | undefined): Display {
+  // Lines go out a microtask later, in order: by then the strategy has scheduled the next poll, so a progress
+  // line can say when it goes out.
+  const queue: Array<() => void> = [];
+  const push = (write: () => void): void => {
+    queue.push(write);
+    if (queue.length === 1) queueMicrotask(flush);
+  };
+  const flush = (): void => {
+    for (let i = 0; i < queue.length; i++) queue[i]!();
+    queue.length = 0;
+  };
+  return {
+    event(event) {
+      push(() => {
+        const next = nextIn();
+        const line = {
+          event: event.type,
+          ...snapshotFields(event.snapshot),
+          ...(event.type === 'progress' && next !== undefined ? { nextPollInMs: Math.round(next) } : {}),
+        };
+        io.stdout.write(`${JSON.stringify(line)}\n`);
+      });
+    },
+    line(fields, to = 'stdout') {
+      push(() => io[to].write(`${JSON.stringify(fields)}\n`));
+    },
+    stop() {},
+  };
+}
+
+function ttyDisplay(io: CliIo, nextIn: () => number | undefined, now: () => number): Display {
+  const startedAt = now();
+  let last: TaskSnapshot | undefined;
+  const bar = new SingleBar({
+    stream: io.stdout as NodeJS.WritableStream,
+    format: '{bar} {percentage}% | {status}{detail} | {elapsed} | {next}',
+    hideCursor: true,
+    clearOnComplete: false,
+    barsize: 24,
+    fps: 10,
+  });
+  const payload = () => {
+    const next = nextIn();
+    return {
+      status: last === undefined ? 'waiting for the first answer' : last.vendorStatus,
+      detail: last?.subtask !== undefined ? ` · ${last.subtask}` : last?.message !== undefined ? ` · ${last.message}` : '',
+      elapsed: formatMs(now() - startedAt),
+      next: next === undefined ? 'asking…' : `next poll in ${formatMs(next)}`,
+    };
+  };
+  bar.start(100, 0, payload());
+  const ticker: Subscription = interval(250).subscribe(() => bar.update(Math.round((last?.progress ?? 0) * 100), payload()));
+  return {
+    event(event) {
+      last = event.snapshot;
+      bar.update(Math.round((last.progress ?? 0) * 100), payload());
+    },
+    line(fields, to = 'stdout') {
+      io[to].write(`${JSON.stringify(fields)}\n`);
+    },
+    stop() {
+      if (ticker.closed) return;
+      ticker.unsubscribe();
+      bar.update(Math.round((last?.progress ?? 0) * 100), { ...payload(), next: 'done' });
+      bar.stop();
+    },
+  };
+}
+
+async function cancelRemote(source: TaskSource<unknown>, io: CliIo, display: Display, json: boolean): Promise<boolean> {
+  const say = (text: string, fields: Record<string, unknown>): void => {
+    if (json) display.line({ event: 'interrupted', ...fields }, 'stderr');
+    else io.stderr.write(`${text}\n`);
+  };
+  if (source.cancel === undefined) {
+    say('Interrupted. This service cannot cancel tasks; it runs on.', { canceled: false, reason: 'the service cannot cancel tasks' });
+    return false;
+  }
+  try {
+    await firstValueFrom(source.cancel().pipe(timeout({ first: 10_000 })), { defaultValue: undefined });
+    say('Interrupted. The task was asked to cancel.', { canceled: true });
+    return true;
+  } catch (error) {
+    say(`Interrupted. Canceling the task failed: ${(error as Error).message}`, { canceled: false, reason: (error as Error).message });
+    return false;
+  }
+}
+
+/** `poll-task watch`: polls one task until it ends; resolves with the exit code. */
+export async function runWatch(argv: readonly string[], io: CliIo): Promise<number> {
+  let watch: WatchPlan | 'help';
+  try {
+    watch = plan(argv, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`poll-task watch: ${error.message}\n\n${error.usage}\n`);
+    return 2;
+  }
+  if (watch === 'help') {
+    io.stdout.write(`${watchUsage}\n`);
+    return 0;
+  }
+  const { source, stream, json, resultOut, cancelOnInterrupt, nextIn } = watch;
+  const display = json ? jsonDisplay(io, nextIn) : ttyDisplay(io, nextIn, () => performance.now());
+
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    let offInterrupt = (): void => undefined;
+    const finish = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      offInterrupt();
+      resolve(code);
+    };
+    const subscription = stream.subscribe({
+      next(event) {
+        display.event(event);
+        if (event.type !== 'result') return;
+        display.stop();
+        const summary = `Succeeded after ${event.snapshot.polls} polls in ${formatMs(event.snapshot.elapsedMs)}.`;
+        const text = `${JSON.stringify(event.result, null, 2) ?? 'null'}\n`;
+        if (resultOut === undefined) {
+          if (json) display.line({ event: 'output', result: event.result ?? null });
+          else io.stdout.write(`${summary}\n${text}`);
+          finish(0);
+          return;
+        }
+        writeFile(resultOut, text).then(
+          () => {
+            if (json) display.line({ event: 'output', resultFile: resultOut });
+            else io.stdout.write(`${summary} The result is in ${resultOut}.\n`);
+            finish(0);
+          },
+          (error: Error) => {
+            io.stderr.write(`poll-task watch: the task succeeded, but its result could not be written to ${resultOut}: ${error.message}\n`);
+            finish(4);
+          },
+        );
+      },
+      error(error: unknown) {
+        display.stop();
+        const code = exitCodeOf(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (json) {
+          const kind = isPollTaskError(error) ? (error as PollTaskError).kind : 'error';
+          display.line({ event: 'error', kind, message, exitCode: code });
+        } else {
+          io.stderr.write(`${message}\n`);
+        }
+        finish(code);
+      },
+    });
+    offInterrupt = io.onInterrupt(() => {
+      if (settled) return;
+      subscription.unsubscribe();
+      display.stop();
+      if (!cancelOnInterrupt) {
+        if (json) display.line({ event: 'interrupted', canceled: false }, 'stderr');
+        else io.stderr.write('Interrupted. The task runs on (--cancel-on-interrupt would cancel it).\n');
+        finish(130);
+        return;
+      }
+      void cancelRemote(source, io, display, json).then(() => finish(130));
+    });
+  });
+}

@@ -1,0 +1,28 @@
+import { runCli } from '../../lib/cli/run-cli.js';
+import { fakeIo } from '../helpers/cli.js';
+import { until } from '../helpers/sim.js';
+
+describe('poll-task serve', () => {
+  it('runs the simulator, says how to use it, and stops on Ctrl-C', async () => {
+    const fake = fakeIo();
+    const done = runCli(['serve'], fake.io);
+    await until(() => fake.out().includes('Press Ctrl-C to stop.'), 'the simulator to start');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(fake.out())![1]!;
+    expect(fake.out()).toContain(`curl -s -X POST ${url}/_sim/tasks -d '{"dialect":"evo"`);
+    const created = (await (await fetch(`${url}/_sim/tasks`, { method: 'POST', body: JSON.stringify({ dialect: 'evo', reads: 1 }) })).json()) as { url: string };
+    expect((await fetch(created.url)).status).toBe(200);
+    fake.interrupt();
+    expect(await done).toBe(0);
+    expect(fake.out()).toContain('Simulator stopped.');
+    await expect(fetch(created.url)).rejects.toThrow();
+  });
+
+  it.each([
+    [['--port', 'eighty'], '--port takes a port number, not "eighty".'],
+    [['--verbose'], "Unknown option '--verbose'"],
+  ])('exits 2 for %j', async (args, message) => {
+    const fake = fakeIo();
+    expect(await runCli(['serve', ...args], fake.io)).toBe(2);
+    expect(fake.err()).toContain(`poll-task serve: ${message}`);
+  });
+});
