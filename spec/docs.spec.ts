@@ -20,6 +20,13 @@ import { renderBoard$ } from '../docs/examples/dashboard.js';
 import { mergeAll } from '../docs/examples/batch.js';
 import { badge$, jobPage, poller } from '../docs/examples/shared-watchers.js';
 import { sourceFor, until } from './helpers/sim.js';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { tap } from 'rxjs';
+import { serializeTask } from '../lib/http/index.js';
+import { simulatedSource } from '../lib/testing/index.js';
+import { waitSurvivingRestarts } from '../docs/examples/resume-node.js';
+import { waitAcrossReloads } from '../docs/examples/resume-browser.js';
 import { reading } from './helpers/readings.js';
 import { newTestScheduler, sequenceSource, trackingScheduler } from './helpers/sources.js';
 
@@ -294,6 +301,51 @@ describe('the many-tasks examples, against the simulator', () => {
       await until(() => sim.cancelRequested(job.id), 'the cancel');
       const perPoll = sim.requests.filter((r) => r.method === 'GET');
       expect(new Set(perPoll.map((r) => r.time)).size).toBe(perPoll.length); // never two reads at once
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('the resume examples, against the simulator', () => {
+  it('resume-node: a worker that crashed after two readings continues the same wait on restart', async () => {
+    const sim = await startTaskServer();
+    const file = join(mkdtempSync(join(tmpdir(), 'poll-task-')), 'wait.json');
+    try {
+      const task = sim.create('evo', { reads: 5, result: { cells: 7 } });
+      const options = { allowedOrigins: [sim.url], strategy: withInterval(0), deadline: Date.now() + 60_000 };
+      // First run: the process dies after two readings (modelled by abandoning the wait; the file stays).
+      const crashed = lastValueFrom(pollTask$(simulatedSource(task), withInterval(0)).pipe(
+        tap((event) => writeFileSync(file, serializeTask(simulatedSource(task), event.snapshot, { deadline: options.deadline }))),
+        take(2),
+      ));
+      await crashed;
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ polls: 2, url: task.url });
+      // Restart: the worker calls the same function with a new source for the same task.
+      await expect(waitSurvivingRestarts(file, simulatedSource(task), options)).resolves.toEqual({ cells: 7 });
+      expect(existsSync(file)).toBe(false);
+      expect(sim.requests.filter((r) => r.path === new URL(task.url).pathname)).toHaveLength(5);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('resume-browser: a reload continues the wait from the stored token, and the end forgets it', async () => {
+    const sim = await startTaskServer();
+    try {
+      const stored = new Map<string, string>();
+      const store = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v), removeItem: (k: string) => void stored.delete(k) };
+      const task = sim.create('deadline', { reads: 4 });
+      const options = { allowedOrigins: [sim.url], strategy: withInterval(0) };
+      // The page shows two readings, then reloads: the subscription simply disappears with the page.
+      const page = waitAcrossReloads('render', () => simulatedSource(task), options, store).subscribe();
+      await until(() => (stored.get('render') ?? '').includes('"polls":2'), 'two readings');
+      stored.set('saved', stored.get('render')!);
+      page.unsubscribe(); // in a real reload finalize never runs; here it does, so put the token back
+      stored.set('render', stored.get('saved')!);
+      const polls = await lastValueFrom(waitAcrossReloads('render', () => { throw new Error('a reload must not start a new task'); }, options, store).pipe(map((e) => e.snapshot.polls), toArray()));
+      expect(polls).toEqual([3, 4]);
+      expect(stored.has('render')).toBe(false);
     } finally {
       await sim.close();
     }

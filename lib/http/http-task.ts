@@ -193,7 +193,28 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
         }),
     ...(dialect.defaultStrategy === undefined ? {} : { defaultStrategy: dialect.defaultStrategy }),
   };
-  return options.result === undefined
-    ? (taskSource(config) as TaskSource<R>)
-    : taskSource({ ...config, resultCodec: options.result });
+  const source =
+    options.result === undefined ? (taskSource(config) as TaskSource<R>) : taskSource({ ...config, resultCodec: options.result });
+  return describeHttpSource(source, { url: statusUrl, dialect: dialect.name });
+}
+
+// An HTTP source remembers its status URL and dialect (never its headers), so serializeTask can write a
+// resume token for it.
+const httpSourceKey = Symbol.for('poll-task.httpSource');
+
+/** What an HTTP source is: its status URL and its dialect's name. */
+export interface HttpSourceDescription {
+  readonly url: string;
+  readonly dialect: string;
+}
+
+function describeHttpSource<R>(source: TaskSource<R>, description: HttpSourceDescription): TaskSource<R> {
+  // taskSource freezes its result: the description goes on a frozen-compatible wrapper.
+  return Object.freeze(Object.defineProperty({ ...source }, httpSourceKey, { value: description })) as TaskSource<R>;
+}
+
+/** The status URL and dialect of a source built by httpTask (or a builder), or undefined for any other source. */
+export function httpSourceDescription(source: unknown): HttpSourceDescription | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  return (source as Record<symbol, HttpSourceDescription | undefined>)[httpSourceKey];
 }

@@ -19,3 +19,5 @@ export { deadline, deadlineTask } from './deadline.js';
 export type { DeadlineTaskOptions } from './deadline.js';
 
 export { UnsafeUrlError } from '../errors.js';
+export { resumeTask$, resumedSource, serializeTask } from './resume.js';
+export type { ResumeTaskOptions, SerializeTaskOptions, TaskCheckpoint } from './resume.js';

@@ -80,17 +80,37 @@ async function headersFor(transport: Transport, extra: Readonly<Record<string, s
   return { accept: 'application/json', ...given, ...extra };
 }
 
-/** Removes every credential-looking header value we sent from a text the server wrote. */
-function scrub(text: string, sent: Readonly<Record<string, string>>): string {
-  let out = text;
-  for (const value of Object.values(sent)) {
-    if (value.length >= 8) out = out.split(value).join('[redacted]');
+/** Header names whose values are credentials. */
+const credentialHeader = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|session|signature|credential/i;
+
+/**
+ * The credential values among the headers sent, as they may appear in a server's answer: verbatim and
+ * JSON-escaped. A server that echoes them (a debug endpoint, a proxy error page) must not put them into
+ * `raw`, error messages or logs.
+ */
+function secretsOf(sent: Readonly<Record<string, string>>): string[] {
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(sent)) {
+    if (!credentialHeader.test(name) || value.length < 4) continue;
+    secrets.push(value);
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) secrets.push(escaped);
+    // The part after the scheme ("Bearer …", "Basic …") is the secret itself.
+    const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
+    if (token !== undefined) secrets.push(token);
   }
+  return secrets;
+}
+
+/** `text` with every secret replaced by "[redacted]". */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
 /** The service's own words about an error, from the usual fields of a JSON error body. */
-function serverSays(text: string, sent: Readonly<Record<string, string>>): string {
+function serverSays(text: string): string {
   if (text.trim() === '') return '';
   let said: unknown = text;
   try {
@@ -100,12 +120,12 @@ function serverSays(text: string, sent: Readonly<Record<string, string>>): strin
   } catch {
     // Not JSON: show the text itself.
   }
-  return ` (the service said: "${scrub(excerpt(said), sent)}")`;
+  return ` (the service said: "${excerpt(said)}")`;
 }
 
-function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string, sent: Readonly<Record<string, string>>): string {
+function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string): string {
   const where = `${request.method} ${safeUrl(request.url)} answered ${status}`;
-  const said = serverSays(text, sent);
+  const said = serverSays(text);
   if (retryableStatuses.has(status)) return `${where}${said}; ${transport.service} is busy or unavailable, so the request will be retried.`;
   if (status === 401) return `${where}${said}: check the credentials (headers) given to this source for ${transport.service}; they are missing, wrong or expired.`;
   if (status === 403) return `${where}${said}: the credentials are valid but may not read this task; check the token's permissions or scopes.`;
@@ -176,6 +196,7 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
   const { taskId } = transport;
   let url = checkUrl(request.url, transport.allowed, undefined, taskId).href;
   const sent = await headersFor(transport, request.headers);
+  const secrets = secretsOf(sent);
   let method = request.method;
   let payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (payload !== undefined) sent['content-type'] = 'application/json';
@@ -227,14 +248,14 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
 
       let text: string;
       try {
-        text = await readText(response, transport.maxBodyBytes, url, taskId);
+        text = scrub(await readText(response, transport.maxBodyBytes, url, taskId), secrets);
       } catch (error) {
         if (isPollTaskError(error)) throw error;
         throw networkError(transport, method, url, error, timedOut, request.signal, 'while reading the answer');
       }
       const retryAfterMs = retryAfterOf(response.headers);
       if (response.status < 200 || response.status >= 300) {
-        throw new TransportError(statusMessage(transport, { ...request, method, url }, response.status, text, sent), {
+        throw new TransportError(statusMessage(transport, { ...request, method, url }, response.status, text), {
           url,
           status: response.status,
           retryable: retryableStatuses.has(response.status),

@@ -24,7 +24,13 @@ export function monotonic(): number {
   return performance.now();
 }
 
-/** Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). */
+/**
+ * Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). On Node the timer
+ * does not keep the process alive on its own.
+ */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
+    timer.unref?.();
+  });
 }

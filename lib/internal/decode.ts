@@ -20,13 +20,19 @@ export function excerpt(value: unknown): string {
  * Decodes `value` with `codec`, or throws a {@link DecodeError} whose issues are io-ts PathReporter lines and
  * whose message names `what` (e.g. `the result of task "job-1"`), the first issue and an excerpt.
  */
-export function decodeOrThrow<A>(codec: t.Decoder<unknown, A>, value: unknown, what: string, taskId?: string): A {
+export function decodeOrThrow<A>(
+  codec: t.Decoder<unknown, A>,
+  value: unknown,
+  what: string,
+  taskId?: string,
+  hint = 'Check that the codec matches what the service sends.',
+): A {
   const validation = codec.decode(value);
   if (validation._tag === 'Right') return validation.right;
   const issues = PathReporter.report(validation);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   throw new DecodeError(
-    `${what} does not have the expected shape (${codec.name}): ${issues[0]}${more}; received ${excerpt(value)}. Check that the codec matches what the service sends.`,
+    `${what} does not have the expected shape (${codec.name}): ${issues[0]}${more}; received ${excerpt(value)}. ${hint}`,
     issues,
     taskId === undefined ? {} : { taskId },
   );

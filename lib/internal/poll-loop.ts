@@ -38,6 +38,12 @@ export interface LoopOptions {
    */
   readonly maxWaitMs?: number;
   /**
+   * The schedule position to start from (1-based): the first wait is delay number `startAtWait`. A resumed
+   * wait uses it to continue its backoff where it stopped.
+   * @default 1
+   */
+  readonly startAtWait?: number;
+  /**
    * The scheduler that times the delays.
    * @default asyncScheduler
    */
@@ -51,6 +57,7 @@ export const loopOptionNames = [
   'isRetryable',
   'maxRetryAfterMs',
   'maxWaitMs',
+  'startAtWait',
   'scheduler',
 ] as const;
 
@@ -66,6 +73,7 @@ export interface LoopSettings {
   readonly isRetryable: (error: unknown) => boolean;
   readonly maxRetryAfterMs: number;
   readonly maxWaitMs: number;
+  readonly startAtWait: number;
   readonly scheduler: SchedulerLike;
 }
 
@@ -80,6 +88,7 @@ export function checkLoopOptions(fn: string, options: LoopOptions = {}): LoopSet
     isRetryable: checkFunction(fn, 'isRetryable', options.isRetryable, isRetryableTransportError),
     maxRetryAfterMs: checkNumber(fn, 'maxRetryAfterMs', options.maxRetryAfterMs, 300_000, { allowInfinity: true }),
     maxWaitMs: checkNumber(fn, 'maxWaitMs', options.maxWaitMs, Infinity, { allowInfinity: true }),
+    startAtWait: checkNumber(fn, 'startAtWait', options.startAtWait, 1, { min: 1, integer: true }),
     scheduler: checkScheduler(fn, options.scheduler, defaultScheduler),
   };
 }
@@ -96,10 +105,10 @@ function hintOf(value: unknown): number | undefined {
  * TaskTimeoutError. State lives in the subscription, never in the strategy.
  */
 export function pollLoop(settings: LoopSettings, delay: (wait: number) => number): AnyPollStrategy {
-  const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, scheduler } = settings;
+  const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler } = settings;
   return <R>(readings: Observable<TaskReading<R>>) =>
     new Observable<TaskReading<R>>((subscriber) => {
-      let waits = 0;
+      let waits = startAtWait - 1;
       let errors = 0;
       let hint: number | undefined;
       let terminal = false;

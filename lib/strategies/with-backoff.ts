@@ -89,7 +89,7 @@ export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
   const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
   return rebuildable(
     pollLoop(settings, (wait) => backoffDelay(shape, wait, random)),
-    (scheduler) => withBackoff({ ...options, scheduler }),
+    (changes) => withBackoff({ ...options, ...changes }),
   );
 }
 

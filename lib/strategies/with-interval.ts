@@ -28,6 +28,6 @@ export function withInterval(ms: number, config?: WithIntervalConfig): AnyPollSt
   const settings = checkLoopOptions(fn, config);
   return rebuildable(
     pollLoop(settings, () => interval),
-    (scheduler) => withInterval(interval, { ...config, scheduler }),
+    (changes) => withInterval(interval, { ...config, ...changes }),
   );
 }

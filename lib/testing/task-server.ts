@@ -81,6 +81,8 @@ export interface FaultSpec {
   readonly path?: string;
   /** How many matching requests it hits. @default 1 */
   readonly times?: number;
+  /** How many matching requests it lets through untouched first (e.g. 1: hit the second read). @default 0 */
+  readonly skip?: number;
   /** The chance that a matching request is hit (with `times` left). @default 1 */
   readonly probability?: number;
   readonly status?: number;
@@ -192,7 +194,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const { port = 0, host = '127.0.0.1', random = defaultRandom } = options;
   const tasks = new Map<string, Task>();
   const requests: SeenRequest[] = [];
-  const faults: Array<FaultSpec & { left: number }> = [];
+  const faults: Array<FaultSpec & { left: number; toSkip: number }> = [];
   const sockets = new Set<Socket>();
   const startedAt = monotonic();
   let counter = 0;
@@ -355,19 +357,25 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   };
 
   const takeFault = (method: string, path: string, taskId: string | undefined): FaultSpec | undefined => {
-    const index = faults.findIndex(
-      (fault) =>
+    // Each matching fault in turn rolls its own probability, so several random faults can share the traffic.
+    for (let index = 0; index < faults.length; index++) {
+      const fault = faults[index]!;
+      const matches =
         fault.left > 0 &&
         (fault.taskId === undefined || fault.taskId === taskId) &&
         (fault.path === undefined || fault.path === path) &&
-        (fault.method === undefined || fault.method.toUpperCase() === method),
-    );
-    if (index < 0) return undefined;
-    const fault = faults[index]!;
-    if (fault.probability !== undefined && random() >= fault.probability) return undefined;
-    fault.left--;
-    if (fault.left <= 0) faults.splice(index, 1);
-    return fault;
+        (fault.method === undefined || fault.method.toUpperCase() === method);
+      if (!matches) continue;
+      if (fault.toSkip > 0) {
+        fault.toSkip--;
+        continue;
+      }
+      if (fault.probability !== undefined && random() >= fault.probability) continue;
+      fault.left--;
+      if (fault.left <= 0) faults.splice(index, 1);
+      return fault;
+    }
+    return undefined;
   };
 
   /** Answers with `fault`; returns false when the request should then be answered normally (slow). */
@@ -544,7 +552,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {
         throw new TypeError('startTaskServer: a fault needs a kind, e.g. { kind: "status", status: 503 }.');
       }
-      faults.push({ ...spec, left: spec.times ?? 1 });
+      faults.push({ ...spec, left: spec.times ?? 1, toSkip: spec.skip ?? 0 });
     },
     cancelRequested: (taskId) => tasks.get(taskId)?.cancelAt !== undefined,
     close: () =>

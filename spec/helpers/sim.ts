@@ -32,9 +32,9 @@ export function settle<T>(stream: Observable<T>): Promise<T[] | { error: unknown
   return lastValueFrom(stream.pipe(toArray())).catch((error: unknown) => ({ error }));
 }
 
-/** Waits for `condition`, checking after each turn of the event loop, for at most 5 s. */
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  const give = performance.now() + 5000;
+/** Waits for `condition`, checking after each turn of the event loop, for at most `limitMs` (5 s). */
+export async function until(condition: () => boolean, what: string, limitMs = 5000): Promise<void> {
+  const give = performance.now() + limitMs;
   while (!condition()) {
     if (performance.now() > give) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));

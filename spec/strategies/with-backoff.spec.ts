@@ -44,6 +44,13 @@ describe('withBackoff', () => {
       expect(out.delays).toEqual([2100, 3150, 4725]);
     });
 
+    it('starts from a later delay with startAtWait, as a resumed wait does', () => {
+      const out = runSteps(newTestScheduler(), [running, running, done], (scheduler) =>
+        withBackoff({ initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000, jitter: 0, startAtWait: 4, scheduler }),
+      );
+      expect(out.delays).toEqual([8000, 16000]);
+    });
+
     it('keeps no state between subscriptions: each starts from the first delay', () => {
       const strategyOf = withBackoff({ initialDelayMs: 100, factor: 3, jitter: 0 });
       const first = runSteps(newTestScheduler(), [running, running, done], () => strategyOf);
@@ -206,13 +213,14 @@ describe('withBackoff', () => {
       [{ random: 0.5 }, 'withBackoff: option "random" must be a function, but was 0.5.'],
       [{ scheduler: {} }, 'withBackoff: option "scheduler" must be an RxJS scheduler (with now() and schedule()), but was an object.'],
       [{ firstPollDelayMs: Infinity }, 'withBackoff: option "firstPollDelayMs" must be a number of at least 0, but was Infinity.'],
-      [{ intialDelayMs: 1000 }, 'withBackoff: unknown option "intialDelayMs"; the options are initialDelayMs, factor, maxDelayMs, jitter, random, firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, scheduler.'],
+      [{ intialDelayMs: 1000 }, 'withBackoff: unknown option "intialDelayMs"; the options are initialDelayMs, factor, maxDelayMs, jitter, random, firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler.'],
       [1000, 'withBackoff: options must be an object, but was 1000.'],
       [{ jitter: { min: 0.2, max: 0.1 } }, 'withBackoff: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.'],
       [{ jitter: { min: 0 } }, 'withBackoff: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.'],
       [{ jitter: { min: -2, max: 0 } }, 'withBackoff: option "jitter.min" must be a number from -1 to 1, but was -2.'],
       [{ jitter: { low: 0, max: 0 } }, 'withBackoff: jitter: unknown option "low"; the options are min, max.'],
       [{ maxWaitMs: -5 }, 'withBackoff: option "maxWaitMs" must be a number of at least 0 (or Infinity), but was -5.'],
+      [{ startAtWait: 0 }, 'withBackoff: option "startAtWait" must be a whole number of at least 1, but was 0.'],
     ])('throws a TypeError naming the option for %p', (options, message) => {
       expect(() => withBackoff(options as never)).toThrow(new TypeError(message));
     });

@@ -35,7 +35,7 @@ describe('withInterval', () => {
     [undefined, undefined, 'withInterval: the interval "ms" is required, e.g. withInterval(1000) to ask every second.'],
     [-5, undefined, 'withInterval: option "ms" must be a number of at least 0, but was -5.'],
     [Infinity, undefined, 'withInterval: option "ms" must be a number of at least 0, but was Infinity.'],
-    [100, { jitter: 0.1 }, 'withInterval: unknown option "jitter"; the options are firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, scheduler.'],
+    [100, { jitter: 0.1 }, 'withInterval: unknown option "jitter"; the options are firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler.'],
   ])('throws a TypeError for ms %p and options %p', (ms, options, message) => {
     expect(() => withInterval(ms as never, options as never)).toThrow(new TypeError(message));
   });

@@ -1,0 +1,72 @@
+import { PollTaskError, createTaskPoller, isPollTaskError, withInterval } from '../../lib/index.js';
+import type { Fetch } from '../../lib/http/index.js';
+import { simulatedSource, startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
+import { dialects, until } from '../helpers/sim.js';
+
+/** A small, seeded random source (mulberry32), so the faults fall the same way on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('load with faults', () => {
+  let sim: TaskServer;
+  beforeEach(async () => {
+    sim = await startTaskServer({ random: seeded(20261123) });
+  });
+  afterEach(() => sim.close());
+
+  it('ends 1,000 tasks of mixed dialects exactly once each, within the request budget, with 10 % of requests faulted', async () => {
+    const budget = 16;
+    // 10 % of all requests fail: mostly transient faults, and a few that end their task with a typed error.
+    sim.fault({ kind: 'status', status: 503, retryAfterMs: 0, probability: 0.04, times: Infinity });
+    sim.fault({ kind: 'reset', probability: 0.03, times: Infinity });
+    sim.fault({ kind: 'status', status: 429, retryAfter: '0', probability: 0.02, times: Infinity });
+    sim.fault({ kind: 'malformed', probability: 0.01, times: Infinity });
+    const tasks: SimTask[] = Array.from({ length: 1000 }, (_, i) => sim.create(dialects[i % dialects.length]!, { reads: 2 + (i % 3), result: { n: i } }));
+
+    let inFlight = 0;
+    let most = 0;
+    const counting: Fetch = async (url, init) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await fetch(url, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const poller = createTaskPoller({ strategy: withInterval(0, { maxConsecutiveErrors: 8 }), maxConcurrentRequests: budget });
+    const endings = new Map<string, Array<'result' | PollTaskError>>();
+    const strays: unknown[] = [];
+    for (const task of tasks) {
+      const source = simulatedSource(task, { fetch: counting });
+      poller.watch(source).subscribe({
+        next: (event) => {
+          if (event.type === 'result') endings.set(task.id, [...(endings.get(task.id) ?? []), 'result']);
+        },
+        error: (error: unknown) => {
+          if (isPollTaskError(error)) endings.set(task.id, [...(endings.get(task.id) ?? []), error]);
+          else strays.push(error);
+        },
+      });
+    }
+    await until(() => endings.size + strays.length === tasks.length && poller.stats().inFlight === 0, 'every task to end', 50_000);
+
+    expect(strays).toEqual([]);
+    expect(tasks.every((task) => endings.get(task.id)?.length === 1)).toBe(true);
+    const failures = [...endings.values()].flat().filter((ending): ending is PollTaskError => ending !== 'result');
+    expect(new Set(failures.map((error) => error.kind))).toEqual(new Set(['decode']));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.length).toBeLessThan(100);
+    const faulted = sim.requests.filter((r) => r.fault !== undefined).length;
+    expect(faulted / sim.requests.length).toBeGreaterThan(0.07);
+    expect(faulted / sim.requests.length).toBeLessThan(0.13);
+    expect(most).toBeLessThanOrEqual(budget);
+    expect(poller.stats()).toMatchObject({ inFlight: 0, queued: 0, polling: 0 });
+  }, 60_000);
+});
