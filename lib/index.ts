@@ -15,6 +15,8 @@ export { withBackoff } from './strategies/with-backoff.js';
 export type { JitterRange, WithBackoffConfig } from './strategies/with-backoff.js';
 export { withInterval } from './strategies/with-interval.js';
 export type { WithIntervalConfig } from './strategies/with-interval.js';
+export { withEta } from './strategies/with-eta.js';
+export type { WithEtaConfig } from './strategies/with-eta.js';
 export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
 export type { LoopOptions } from './internal/poll-loop.js';
 

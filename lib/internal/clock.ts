@@ -25,8 +25,8 @@ export function monotonic(): number {
 }
 
 /**
- * Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). On Node the timer
- * does not keep the process alive on its own.
+ * Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). The timer does
+ * not by itself keep Node running.
  */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {

@@ -98,18 +98,27 @@ function hintOf(value: unknown): number | undefined {
 }
 
 /**
- * The loop behind every built-in strategy: read, wait `delay(n)` (n = 1, 2, … counts the waits, after
+ * The loop behind every built-in strategy: read, wait `delay(n, reading)` (n = 1, 2, … counts the waits, after
  * readings and errors alike), read again, until a terminal reading. A server hint stretches the wait to
  * `max(delay(n), min(hint, maxRetryAfterMs))`. Retryable errors are retried on the same schedule while the
  * consecutive error count stays within the limit. With `maxWaitMs`, a deadline timer ends the loop with a
- * TaskTimeoutError. State lives in the subscription, never in the strategy.
+ * TaskTimeoutError. State lives in the subscription, never in the strategy: `makeDelay` is called once per
+ * subscription, so a delay function may keep what it learns from the readings.
  */
-export function pollLoop(settings: LoopSettings, delay: (wait: number) => number): AnyPollStrategy {
+/**
+ * A strategy's delay: `wait` counts the waits (1-based), `reading` is the reading the wait follows (undefined
+ * after an error), `now` the scheduler's time.
+ */
+export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, now: number) => number;
+
+export function pollLoop(settings: LoopSettings, makeDelay: () => DelayFunction): AnyPollStrategy {
   const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler } = settings;
   return <R>(readings: Observable<TaskReading<R>>) =>
     new Observable<TaskReading<R>>((subscriber) => {
+      const delay = makeDelay();
       let waits = startAtWait - 1;
       let errors = 0;
+      let last: TaskReading<R> | undefined;
       let hint: number | undefined;
       let terminal = false;
       let request: Subscription | undefined;
@@ -121,7 +130,8 @@ export function pollLoop(settings: LoopSettings, delay: (wait: number) => number
       };
 
       const wait = (): void => {
-        const base = delay(++waits);
+        const base = delay(++waits, last, scheduler.now());
+        last = undefined;
         const due = hint === undefined ? base : Math.max(base, Math.min(hint, maxRetryAfterMs));
         hint = undefined;
         timer = scheduler.schedule(ask, due);
@@ -131,6 +141,7 @@ export function pollLoop(settings: LoopSettings, delay: (wait: number) => number
         next(reading) {
           errors = 0;
           // A malformed reading is the engine's to report; here it only must not throw.
+          last = reading;
           hint = hintOf(reading?.retryAfterMs);
           terminal = isTerminalStatus(reading?.runStatus);
           subscriber.next(reading);

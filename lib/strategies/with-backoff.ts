@@ -88,7 +88,7 @@ export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
 
   const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
   return rebuildable(
-    pollLoop(settings, (wait) => backoffDelay(shape, wait, random)),
+    pollLoop(settings, () => (wait) => backoffDelay(shape, wait, random)),
     (changes) => withBackoff({ ...options, ...changes }),
   );
 }

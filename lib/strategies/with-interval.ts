@@ -27,7 +27,7 @@ export function withInterval(ms: number, config?: WithIntervalConfig): AnyPollSt
   checkOptions(fn, config, loopOptionNames);
   const settings = checkLoopOptions(fn, config);
   return rebuildable(
-    pollLoop(settings, () => interval),
+    pollLoop(settings, () => () => interval),
     (changes) => withInterval(interval, { ...config, ...changes }),
   );
 }

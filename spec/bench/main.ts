@@ -1,7 +1,8 @@
 // npm run bench [name…]: runs the named benchmarks (all when none is named) against dist/.
+import { efficiency } from './efficiency';
 import { soak } from './soak';
 
-const benches: Record<string, () => Promise<void>> = { soak };
+const benches: Record<string, () => Promise<void>> = { efficiency, soak };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
