@@ -179,7 +179,8 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  *
  * - `POST /_sim/tasks` with `{ dialect, ...spec }` creates a task and answers `{ id, url, ids }`;
  * - `POST /_sim/faults` with a {@link FaultSpec} injects a fault;
- * - `GET /_sim/requests` lists the requests received.
+ * - `GET /_sim/requests` lists the requests received;
+ * - `GET /_sim/stats` counts them, the connections opened and the tasks held.
  *
  * Every request is recorded (credential headers redacted) so tests can assert how many were sent and when.
  * `close()` frees the port and every socket.
@@ -198,6 +199,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const startedAt = monotonic();
   let counter = 0;
+  let connectionsOpened = 0;
   let base = '';
 
   const create = (dialect: SimDialect, spec: SimTaskSpec = {}): SimTask => {
@@ -436,8 +438,10 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
         json(response, 201, { ok: true });
       } else if (method === 'GET' && path === '/_sim/requests') {
         json(response, 200, requests);
+      } else if (method === 'GET' && path === '/_sim/stats') {
+        json(response, 200, { requests: requests.length, connections: connectionsOpened, tasks: tasks.size });
       } else {
-        json(response, 404, { message: `No control route ${method} ${path}; use POST /_sim/tasks, POST /_sim/faults or GET /_sim/requests.` });
+        json(response, 404, { message: `No control route ${method} ${path}; use POST /_sim/tasks, POST /_sim/faults, GET /_sim/requests or GET /_sim/stats.` });
       }
     } catch (error) {
       json(response, 400, { message: error instanceof Error ? error.message : String(error) });
@@ -534,6 +538,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     });
   });
   httpServer.on('connection', (socket) => {
+    connectionsOpened++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });

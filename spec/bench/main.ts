@@ -1,8 +1,11 @@
 // npm run bench [name…]: runs the named benchmarks (all when none is named) against dist/.
 import { efficiency } from './efficiency';
+import { engine } from './engine';
+import { http } from './http';
+import { scale } from './scale';
 import { soak } from './soak';
 
-const benches: Record<string, () => Promise<void>> = { efficiency, soak };
+const benches: Record<string, () => Promise<void>> = { efficiency, engine, http, scale, soak };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

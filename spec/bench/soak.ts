@@ -1,33 +1,17 @@
 // The soak: tasks of the five services, 200 at a time, through one poller with a request budget, against the
 // simulator in a child process injecting 10 % random faults, for SOAK_SECONDS (default 600). Every task must
 // end exactly once, and the poller process's memory must stay flat. Figures go to docs/reliability.md.
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createTaskPoller, isPollTaskError, withInterval } from 'poll-task';
 import { simulatedSource, type SimTask } from 'poll-task/testing';
 import { machine, table, writeSection } from './report';
+import { post, serveInChild } from './server';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 600);
 const inFlightTasks = 200;
 const dialects = ['benchling', 'affinity', 'evo', 'deepint', 'deadline'] as const;
 
-async function post(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response.json();
-}
-
 export async function soak(): Promise<void> {
-  const cli = resolve(__dirname, '../dist/cjs/cli/main.js'); // from .bench/, where this runs
-  const server = spawn(process.execPath, [cli, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((done) => {
-    let text = '';
-    server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) done(match[1]!);
-    });
-  });
+  const { url, child: server } = await serveInChild();
   try {
     for (const [kind, probability] of [['status', 0.04], ['reset', 0.03], ['slow', 0.02], ['malformed', 0.01]] as const) {
       await post(`${url}/_sim/faults`, { kind, status: 503, retryAfterMs: 0, delayMs: 50, probability, times: 1e12 });

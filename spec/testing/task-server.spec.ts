@@ -29,6 +29,7 @@ describe('startTaskServer', () => {
     expect((await getJson(`${sim.url}/api/v1/workspace/ws-1/task/from-cli`, { headers })).status).toBe(429);
     const seen = (await getJson(`${sim.url}/_sim/requests`)).body as Array<{ path: string; fault?: string }>;
     expect(seen.map((r) => r.fault ?? r.path)).toEqual(['/api/v1/workspace/ws-1/task/from-cli', '/api/v1/workspace/ws-1/task/from-cli', 'status']);
+    expect((await getJson(`${sim.url}/_sim/stats`)).body).toEqual({ requests: 3, connections: expect.any(Number), tasks: 1 });
   });
 
   it('answers control errors with what to do', async () => {
@@ -38,7 +39,7 @@ describe('startTaskServer', () => {
     });
     expect(await getJson(`${sim.url}/_sim/nope`)).toEqual({
       status: 404,
-      body: { message: 'No control route GET /_sim/nope; use POST /_sim/tasks, POST /_sim/faults or GET /_sim/requests.' },
+      body: { message: 'No control route GET /_sim/nope; use POST /_sim/tasks, POST /_sim/faults, GET /_sim/requests or GET /_sim/stats.' },
     });
   });
 
