@@ -16,6 +16,8 @@ export type { JitterRange, WithBackoffConfig } from './strategies/with-backoff.j
 export { withInterval } from './strategies/with-interval.js';
 export type { WithIntervalConfig } from './strategies/with-interval.js';
 export { withEta } from './strategies/with-eta.js';
+export { pauseWhile } from './strategies/pause-while.js';
+export { documentHidden$ } from './strategies/document-hidden.js';
 export type { WithEtaConfig } from './strategies/with-eta.js';
 export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
 export type { LoopOptions } from './internal/poll-loop.js';
