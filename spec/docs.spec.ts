@@ -49,6 +49,7 @@ describe('the docs', () => {
     ['the core entry', 'lib/index.ts', 40],
     ['poll-task/http', 'lib/http/index.ts', 20],
     ['poll-task/testing', 'lib/testing/index.ts', 5],
+    ['poll-task/angular', 'lib/angular/index.ts', 3],
   ])('give every export of %s a doc comment and a mention in docs/', (_name, entry, least) => {
     const program = ts.createProgram([join(root, entry)], {
       strict: true,

@@ -19,7 +19,7 @@ export interface TaskSucceededState<R> {
 export interface TaskFailedState {
   readonly state: 'failed';
   readonly error: unknown;
-  /** The last snapshot seen before the error, if any reading arrived. */
+  /** The snapshot of the reading that ended the wait (a failure, a cancel), else the last one seen, if any. */
   readonly snapshot?: TaskSnapshot;
 }
 
@@ -51,7 +51,10 @@ export function taskState<R>(): OperatorFunction<TaskEvent<R>, TaskState<R>> {
           );
         },
         error(error: unknown) {
-          subscriber.next(last === undefined ? { state: 'failed', error } : { state: 'failed', error, snapshot: last });
+          // A task failure or cancel carries the snapshot of the reading that ended it: newer than `last`.
+          const ending = (error as { snapshot?: TaskSnapshot } | null)?.snapshot;
+          const snapshot = typeof ending === 'object' && ending !== null ? ending : last;
+          subscriber.next(snapshot === undefined ? { state: 'failed', error } : { state: 'failed', error, snapshot });
           subscriber.complete();
         },
         complete: () => subscriber.complete(),

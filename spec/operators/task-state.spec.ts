@@ -17,14 +17,14 @@ describe('taskState', () => {
     });
   });
 
-  it('turns a task failure into a failed state with the error and last snapshot, and completes', () => {
+  it('turns a task failure into a failed state with the error and the failing snapshot, and completes', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const source = sequenceSource('t-1', scheduler, [reading.running(0.5), reading.failed({ code: 'E' })]);
       expectObservable(pollTask$(source, withInterval(1)).pipe(taskState())).toBe('ab-(c|)', {
         a: { state: 'active' },
         b: { state: 'active', snapshot: expect.objectContaining({ polls: 1 }) },
-        c: { state: 'failed', error: expect.any(TaskFailedError), snapshot: expect.objectContaining({ polls: 1 }) },
+        c: { state: 'failed', error: expect.any(TaskFailedError), snapshot: expect.objectContaining({ polls: 2, runStatus: 'failed' }) },
       });
     });
   });
