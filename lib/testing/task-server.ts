@@ -118,6 +118,11 @@ export interface TaskServerOptions {
   readonly host?: string;
   /** The random source for faults with a probability. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Files to serve as they are, by path (`/index.html`): a test page and its script, so a browser test can load
+   * them from the simulator's own origin.
+   */
+  readonly files?: Readonly<Record<string, { readonly type: string; readonly body: string | Uint8Array }>>;
 }
 
 /** A running simulator. */
@@ -152,6 +157,13 @@ type State =
   | { kind: 'succeeded' | 'failed' | 'canceled' }
   | { kind: 'expired' };
 
+const cors: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PATCH, DELETE, OPTIONS',
+  'access-control-allow-headers': '*',
+  'access-control-expose-headers': 'location, retry-after, retry-after-ms',
+};
+
 const credentialHeaders = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token|x-amz-security-token|x-amz-client-token)$|token|secret|password/i;
 
 const ids = {
@@ -183,6 +195,7 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  * - `GET /_sim/stats` counts them, the connections opened and the tasks held.
  *
  * Every request is recorded (credential headers redacted) so tests can assert how many were sent and when.
+ * Every answer allows any origin (CORS), so a page elsewhere can use it; `files` serves a test page from it.
  * `close()` frees the port and every socket.
  *
  * @example
@@ -192,7 +205,15 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  * await sim.close();
  */
 export async function startTaskServer(options: TaskServerOptions = {}): Promise<TaskServer> {
-  const { port = 0, host = '127.0.0.1', random = defaultRandom } = options;
+  const { port = 0, host = '127.0.0.1', random = defaultRandom, files = {} } = options;
+  for (const [path, file] of Object.entries(files)) {
+    if (!path.startsWith('/') || path.startsWith('/_sim/') || routes.some((route) => route.pattern.test(path))) {
+      throw new TypeError(`startTaskServer: cannot serve a file at ${JSON.stringify(path)}; give a path starting with "/" that is neither /_sim/… nor a task route, e.g. "/index.html".`);
+    }
+    if (typeof file?.type !== 'string' || (typeof file.body !== 'string' && !(file.body instanceof Uint8Array))) {
+      throw new TypeError(`startTaskServer: the file ${path} needs a content type and a body, e.g. { type: 'text/html', body: '<!doctype html>…' }.`);
+    }
+  }
   const tasks = new Map<string, Task>();
   const requests: SeenRequest[] = [];
   const faults: Array<FaultSpec & { left: number; toSkip: number }> = [];
@@ -451,6 +472,19 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const handle = async (request: IncomingMessage, response: ServerResponse, text: string): Promise<void> => {
     const method = (request.method ?? 'GET').toUpperCase();
     const path = new URL(request.url ?? '/', 'http://sim').pathname;
+    // Pages on other origins may call it from a browser: answer CORS preflights, allow every origin.
+    for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
+    if (method === 'OPTIONS') {
+      response.writeHead(204);
+      response.end();
+      return;
+    }
+    const file = method === 'GET' ? files[path] : undefined;
+    if (file !== undefined) {
+      response.writeHead(200, { 'content-type': file.type });
+      response.end(file.body);
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = credentialHeaders.test(name) ? '[redacted]' : String(value);

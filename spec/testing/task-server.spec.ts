@@ -125,6 +125,38 @@ describe('startTaskServer', () => {
   });
 });
 
+describe('startTaskServer for browsers', () => {
+  it('serves its files and answers pages on any origin, without recording either as a task request', async () => {
+    const sim = await startTaskServer({ files: { '/index.html': { type: 'text/html; charset=utf-8', body: '<p>hi</p>' } } });
+    try {
+      const page = await fetch(`${sim.url}/index.html`);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await page.text()).toBe('<p>hi</p>');
+      const task = sim.create('evo', { reads: 5 });
+      const preflight = await fetch(task.url, { method: 'OPTIONS', headers: { origin: 'http://app.test', 'access-control-request-method': 'DELETE' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+      const read = await fetch(task.url, { headers: { origin: 'http://app.test' } });
+      expect(read.headers.get('access-control-allow-origin')).toBe('*');
+      expect(read.headers.get('access-control-expose-headers')).toContain('retry-after');
+      expect(sim.requests.map((r) => `${r.method} ${r.taskId ?? r.path}`)).toEqual([`GET ${task.id}`]);
+      expect((await fetch(`${sim.url}/other.html`)).status).toBe(404);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('refuses files it could not serve, saying which and how', async () => {
+    await expect(startTaskServer({ files: { 'index.html': { type: 'text/html', body: '' } } })).rejects.toThrow(
+      new TypeError('startTaskServer: cannot serve a file at "index.html"; give a path starting with "/" that is neither /_sim/… nor a task route, e.g. "/index.html".'),
+    );
+    await expect(startTaskServer({ files: { '/api/v2/tasks/x': { type: 'text/html', body: '' } } })).rejects.toThrow(/cannot serve a file at "\/api\/v2\/tasks\/x"/);
+    await expect(startTaskServer({ files: { '/a.js': { body: 'x' } as never } })).rejects.toThrow(
+      new TypeError("startTaskServer: the file /a.js needs a content type and a body, e.g. { type: 'text/html', body: '<!doctype html>…' }."),
+    );
+  });
+});
+
 describe('TaskServer.close', () => {
   it('frees the port and closes kept-alive connections', async () => {
     const sim = await startTaskServer();
