@@ -10,7 +10,7 @@ import { withBackoff } from '../strategies/with-backoff.js';
 import { simulatedSource } from '../testing/simulated-source.js';
 import { startTaskServer, type SimTask, type SimTaskSpec, type TaskServer } from '../testing/task-server.js';
 import { sleep } from '../internal/clock.js';
-import type { Fetch } from '../http/transport.js';
+import { countingFetch } from '../internal/counting-fetch.js';
 import { formatMs } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -167,16 +167,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
   const board = io.stdout.isTTY === true ? barBoard(io, tasks) : lineBoard(io, startedAt);
   const poller = createTaskPoller({ strategy: withBackoff({ initialDelayMs: 250, factor: 1.5, maxDelayMs: 1000 }), maxConcurrentRequests: 3 });
   // Counts the requests waiting for their answer, to show that the poller's budget held.
-  let inFlight = 0;
-  let mostInFlight = 0;
-  const counting: Fetch = async (url, init) => {
-    mostInFlight = Math.max(mostInFlight, ++inFlight);
-    try {
-      return await fetch(url, init);
-    } finally {
-      inFlight--;
-    }
-  };
+  const counting = countingFetch();
   const record = (demo: DemoTask, snapshot: TaskSnapshot, polls: number): void => {
     demo.snapshot = snapshot;
     demo.polls = polls;
@@ -190,7 +181,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
   try {
     const batch = [imported, merge, kriging, training];
-    const sources = batch.map((demo) => simulatedSource(demo.task!, { fetch: counting }));
+    const sources = batch.map((demo) => simulatedSource(demo.task!, { fetch: counting.fetch }));
     const batchDone = lastValueFrom(
       pollAll$(sources, { poller, mode: 'settle' }).pipe(
         tap((event) => {
@@ -212,7 +203,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
     // The render's watcher leaves after three seconds; it asked to cancel and watches alone, so the render is
     // cancelled on the farm. A second look, which does not ask to cancel, follows it to CANCELED.
-    const renderSource = simulatedSource(render.task!, { fetch: counting });
+    const renderSource = simulatedSource(render.task!, { fetch: counting.fetch });
     let firstLoopPolls = 0;
     const watcher = poller
       .watch(renderSource)
@@ -242,7 +233,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
     await Promise.all([batchDone, renderDone]);
     board.stop();
-    io.stdout.write(summary(tasks, sim, startedAt, mostInFlight));
+    io.stdout.write(summary(tasks, sim, startedAt, counting.mostInFlight()));
     return 0;
   } finally {
     board.stop();

@@ -14,7 +14,7 @@ export interface JsonDialectOptions {
 }
 
 /** The value at a dotted path (`job.state`), looking only at own properties, or undefined. */
-export function valueAt(body: unknown, path: string): unknown {
+function valueAt(body: unknown, path: string): unknown {
   let value = body;
   for (const key of path.split('.')) {
     if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
@@ -24,7 +24,7 @@ export function valueAt(body: unknown, path: string): unknown {
 }
 
 /** Parses `WORKING=running,DONE=succeeded,BROKEN=failed`. */
-export function parseStatusMap(text: string, usage: string): Record<string, RunStatus> {
+function parseStatusMap(text: string, usage: string): Record<string, RunStatus> {
   const map: Record<string, RunStatus> = {};
   for (const pair of text.split(',')) {
     const [word, status] = pair.split('=').map((part) => part.trim());

@@ -48,7 +48,7 @@ Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 
 const dialects: Readonly<Record<string, Dialect>> = { benchling, affinity, evo, deepint, deadline };
 
 /** The exit code for an error that ended the wait. */
-export function exitCodeOf(error: unknown): number {
+function exitCodeOf(error: unknown): number {
   if (!isPollTaskError(error)) return 4;
   switch (error.kind) {
     case 'task-failed':

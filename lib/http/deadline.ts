@@ -75,10 +75,15 @@ export const deadline = defineDialect({
 export interface DeadlineTaskOptions<R> extends HttpSourceOptions<R> {
   /** The management endpoint, e.g. `https://management.deadline.us-west-2.amazonaws.com`. */
   readonly endpoint: string;
+  /** The farm id (`farm-…`). */
   readonly farmId: string;
+  /** The queue id (`queue-…`). */
   readonly queueId: string;
+  /** The job id (`job-…`). */
   readonly jobId: string;
+  /** The step id (`step-…`). */
   readonly stepId: string;
+  /** The task id (`task-…`). */
   readonly taskId: string;
 }
 

@@ -65,7 +65,9 @@ export interface DeepintTaskOptions<R> extends HttpSourceOptions<R> {
   readonly baseUrl?: string;
   /** Sent as the `x-deepint-organization` header. */
   readonly organizationId: string;
+  /** The workspace the task runs in. */
   readonly workspaceId: string;
+  /** The task's id, as the call that started it returned it. */
   readonly taskId: string;
 }
 

@@ -86,8 +86,11 @@ function checkEvoUrl(fn: string, url: string): string {
 export interface EvoTaskIds {
   /** The Evo hub URL, e.g. `https://example.api.seequent.com`. */
   readonly baseUrl: string;
+  /** The organisation id (a UUID) in the job's path. */
   readonly orgId: string;
+  /** The compute topic, e.g. `geostatistics`. */
   readonly topic: string;
+  /** The compute task, e.g. `kriging`. */
   readonly task: string;
 }
 

@@ -62,7 +62,7 @@ export const loopOptionNames = [
 ] as const;
 
 /** The default retry test: a retryable {@link TransportError}, from any copy of the library. */
-export function isRetryableTransportError(error: unknown): boolean {
+function isRetryableTransportError(error: unknown): boolean {
   return isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable === true;
 }
 
@@ -98,6 +98,12 @@ function hintOf(value: unknown): number | undefined {
 }
 
 /**
+ * A strategy's delay: `wait` counts the waits (1-based), `reading` is the reading the wait follows (undefined
+ * after an error), `now` the scheduler's time.
+ */
+export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, now: number) => number;
+
+/**
  * The loop behind every built-in strategy: read, wait `delay(n, reading)` (n = 1, 2, … counts the waits, after
  * readings and errors alike), read again, until a terminal reading. A server hint stretches the wait to
  * `max(delay(n), min(hint, maxRetryAfterMs))`. Retryable errors are retried on the same schedule while the
@@ -105,12 +111,6 @@ function hintOf(value: unknown): number | undefined {
  * TaskTimeoutError. State lives in the subscription, never in the strategy: `makeDelay` is called once per
  * subscription, so a delay function may keep what it learns from the readings.
  */
-/**
- * A strategy's delay: `wait` counts the waits (1-based), `reading` is the reading the wait follows (undefined
- * after an error), `now` the scheduler's time.
- */
-export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, now: number) => number;
-
 export function pollLoop(settings: LoopSettings, makeDelay: () => DelayFunction): AnyPollStrategy {
   const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler } = settings;
   return <R>(readings: Observable<TaskReading<R>>) =>

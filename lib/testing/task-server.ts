@@ -35,7 +35,9 @@ export interface SimTaskSpec {
 
 /** A task the simulator holds: its id, its status URL, and the ids its builder takes. */
 export interface SimTask {
+  /** The task's id, as its service's paths carry it. */
   readonly id: string;
+  /** The service whose API the task speaks. */
   readonly dialect: SimDialect;
   /** The status URL. */
   readonly url: string;
@@ -51,7 +53,7 @@ export interface SimTask {
  *
  * - `status`: answer `status` (default 503), with `retryAfter` / `retryAfterMs` headers if given;
  * - `reset`: destroy the connection without answering;
- * - `slow`: wait `delayMs` before answering normally;
+ * - `slow`: wait `delayMs` (default 1000) before answering normally;
  * - `malformed`: a body that is not JSON; `html`: an HTML page (a proxy's or a login page; `status` default 200);
  *   `wrong-shape`: JSON of the wrong shape;
  * - `oversized`: a JSON body of `bytes` bytes (default 11 MiB);
@@ -61,6 +63,7 @@ export interface SimTask {
  * - `hint`: answer normally, with the `retryAfter` / `retryAfterMs` headers added.
  */
 export interface FaultSpec {
+  /** What goes wrong (see the list above). */
   readonly kind:
     | 'status'
     | 'reset'
@@ -85,26 +88,35 @@ export interface FaultSpec {
   readonly skip?: number;
   /** The chance that a matching request is hit (with `times` left). @default 1 */
   readonly probability?: number;
+  /** For `status` (default 503) and `html` (default 200): the HTTP status to answer with. */
   readonly status?: number;
   /** The Retry-After header: seconds (`"2"`) or an HTTP date. */
   readonly retryAfter?: string;
   /** The retry-after-ms header. */
   readonly retryAfterMs?: number;
+  /** For `slow`: how long the answer is held back, in milliseconds. @default 1000 */
   readonly delayMs?: number;
+  /** For `oversized`: how many bytes the body has. @default 11 MiB */
   readonly bytes?: number;
+  /** For `redirect`: where the `Location` header points. @default another host, `http://127.0.0.2:1/elsewhere` */
   readonly location?: string;
+  /** For `unknown-status`: the status word the task reports. */
   readonly word?: string;
 }
 
 /** A request the simulator received. Credential headers are recorded as `[redacted]`. */
 export interface SeenRequest {
+  /** The HTTP method, upper case. */
   readonly method: string;
+  /** The URL's path, without the query. */
   readonly path: string;
   /** Milliseconds since the server started. */
   readonly time: number;
+  /** The request's headers, names in lower case; credential values `[redacted]`. */
   readonly headers: Readonly<Record<string, string>>;
   /** The task the request was about, if any. */
   readonly taskId?: string;
+  /** The service whose path the request used, if any. */
   readonly dialect?: SimDialect;
   /** The fault injected into it, if any. */
   readonly fault?: FaultSpec['kind'];

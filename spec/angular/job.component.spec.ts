@@ -7,15 +7,7 @@ import { outsideAngular, taskSignals } from 'poll-task/angular';
 import { startTaskServer, type TaskServer } from 'poll-task/testing';
 import { JobComponent } from '../../docs/examples/angular/job.component';
 import { JOBS_CONFIG } from '../../docs/examples/angular/jobs.service';
-
-/** Waits for `condition`, letting the event loop turn, for at most 5 s. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const give = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > give) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { until } from '../helpers/sim.js';
 
 describe('the jobs example (TestBed)', () => {
   let sim: TaskServer;

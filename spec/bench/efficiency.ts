@@ -6,20 +6,10 @@ import { resolve } from 'node:path';
 import { Observable, VirtualTimeScheduler } from 'rxjs';
 import { pollTask$, withBackoff, withEta, withInterval, type PollStrategy, type TaskReading, type TaskSource } from 'poll-task';
 import { machine, table, writeSection } from './report';
+import { seeded } from './seeded';
 
 const TASKS = Number(process.env.EFFICIENCY_TASKS ?? 20_000);
 const LATENCY = 50; // ms from sending a request to receiving its answer; the server looks at half-way
-
-/** mulberry32: a seeded random source, so every run draws the same tasks. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

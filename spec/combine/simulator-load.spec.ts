@@ -1,6 +1,6 @@
 import { lastValueFrom } from 'rxjs';
 import { createTaskPoller, pollAll$, withInterval } from '../../lib/index.js';
-import type { Fetch } from '../../lib/http/index.js';
+import { countingFetch } from '../../lib/internal/counting-fetch.js';
 import { startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, sourceFor } from '../helpers/sim.js';
 
@@ -15,17 +15,8 @@ describe('many tasks against the simulator', () => {
     const tasks: SimTask[] = [];
     for (let i = 0; i < 200; i++) tasks.push(sim.create(dialects[i % dialects.length]!, { reads: 3, result: { n: i } }));
     const poller = createTaskPoller({ strategy: withInterval(0), maxConcurrentRequests: 8 });
-    let inFlight = 0;
-    let most = 0;
-    const counting: Fetch = async (url, init) => {
-      most = Math.max(most, ++inFlight);
-      try {
-        return await fetch(url, init);
-      } finally {
-        inFlight--;
-      }
-    };
-    const end = await lastValueFrom(pollAll$(tasks.map((task) => sourceFor(task, { fetch: counting })), { poller, mode: 'settle' }));
+    const counting = countingFetch();
+    const end = await lastValueFrom(pollAll$(tasks.map((task) => sourceFor(task, { fetch: counting.fetch })), { poller, mode: 'settle' }));
     expect(end?.type).toBe('result');
     if (end?.type !== 'result') return;
     expect(end.results.every((r) => r.ok)).toBe(true);
@@ -38,7 +29,7 @@ describe('many tasks against the simulator', () => {
     const evoJobs = tasks.filter((t) => t.dialect === 'evo').length;
     expect(sim.requests).toHaveLength(200 * 3 + evoJobs);
     expect(poller.stats()).toMatchObject({ inFlight: 0, queued: 0, sent: 200 * 3 + evoJobs });
-    expect(most).toBeLessThanOrEqual(8);
-    expect(most).toBeGreaterThan(1);
+    expect(counting.mostInFlight()).toBeLessThanOrEqual(8);
+    expect(counting.mostInFlight()).toBeGreaterThan(1);
   });
 });

@@ -37,8 +37,13 @@ export async function until(condition: () => boolean, what: string, limitMs = 50
   const give = performance.now() + limitMs;
   while (!condition()) {
     if (performance.now() > give) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
+}
+
+/** One turn of the event loop; jsdom (the Angular tests) has no setImmediate, so a zero timeout there. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 export const dialects: readonly SimDialect[] = ['benchling', 'affinity', 'evo', 'deepint', 'deadline'];

@@ -1,18 +1,8 @@
 import { PollTaskError, createTaskPoller, isPollTaskError, withInterval } from '../../lib/index.js';
-import type { Fetch } from '../../lib/http/index.js';
+import { countingFetch } from '../../lib/internal/counting-fetch.js';
 import { simulatedSource, startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, until } from '../helpers/sim.js';
-
-/** A small, seeded random source (mulberry32), so the faults fall the same way on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../bench/seeded.js';
 
 describe('load with faults', () => {
   let sim: TaskServer;
@@ -30,21 +20,12 @@ describe('load with faults', () => {
     sim.fault({ kind: 'malformed', probability: 0.01, times: Infinity });
     const tasks: SimTask[] = Array.from({ length: 1000 }, (_, i) => sim.create(dialects[i % dialects.length]!, { reads: 2 + (i % 3), result: { n: i } }));
 
-    let inFlight = 0;
-    let most = 0;
-    const counting: Fetch = async (url, init) => {
-      most = Math.max(most, ++inFlight);
-      try {
-        return await fetch(url, init);
-      } finally {
-        inFlight--;
-      }
-    };
+    const counting = countingFetch();
     const poller = createTaskPoller({ strategy: withInterval(0, { maxConsecutiveErrors: 8 }), maxConcurrentRequests: budget });
     const endings = new Map<string, Array<'result' | PollTaskError>>();
     const strays: unknown[] = [];
     for (const task of tasks) {
-      const source = simulatedSource(task, { fetch: counting });
+      const source = simulatedSource(task, { fetch: counting.fetch });
       poller.watch(source).subscribe({
         next: (event) => {
           if (event.type === 'result') endings.set(task.id, [...(endings.get(task.id) ?? []), 'result']);
@@ -66,7 +47,7 @@ describe('load with faults', () => {
     const faulted = sim.requests.filter((r) => r.fault !== undefined).length;
     expect(faulted / sim.requests.length).toBeGreaterThan(0.07);
     expect(faulted / sim.requests.length).toBeLessThan(0.13);
-    expect(most).toBeLessThanOrEqual(budget);
+    expect(counting.mostInFlight()).toBeLessThanOrEqual(budget);
     expect(poller.stats()).toMatchObject({ inFlight: 0, queued: 0, polling: 0 });
   }, 60_000);
 });
