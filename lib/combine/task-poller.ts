@@ -70,11 +70,13 @@ export interface TaskPoller {
 interface Entry {
   readonly events: Observable<TaskEvent<unknown>>;
   readonly cancelSource: TaskSource<unknown>;
-  subject: ReplaySubject<TaskEvent<unknown>>;
+  /** Replays the latest event to late watchers; it outlives a stopped loop, so the next watcher sees it too. */
+  readonly subject: ReplaySubject<TaskEvent<unknown>>;
   watchers: number;
   loop?: Subscription;
   finished: boolean;
-  last?: TaskEvent<unknown>;
+  /** The latest event was terminal (a watcher may leave on the result before the loop completes). */
+  sawTerminal: boolean;
 }
 
 const optionNames = ['strategy', 'maxConcurrentRequests', 'maxRequestsPerSecond', 'retainFinished', 'scheduler'];
@@ -133,7 +135,7 @@ export function createTaskPoller(config?: TaskPollerConfig): TaskPoller {
     let entry = entries.get(source.id);
     if (entry === undefined) {
       const limited = budgeted(source);
-      entry = { events: pollTask$(limited, strategy), cancelSource: limited, subject: new ReplaySubject(1), watchers: 0, finished: false };
+      entry = { events: pollTask$(limited, strategy), cancelSource: limited, subject: new ReplaySubject(1), watchers: 0, finished: false, sawTerminal: false };
       entries.set(source.id, entry);
     }
     return entry;
@@ -142,7 +144,7 @@ export function createTaskPoller(config?: TaskPollerConfig): TaskPoller {
   const connect = (entry: Entry, id: string): void => {
     entry.loop = entry.events.subscribe({
       next: (event) => {
-        entry.last = event;
+        entry.sawTerminal = isTerminalStatus(event.snapshot.runStatus);
         entry.subject.next(event);
       },
       error: (error: unknown) => {
@@ -172,13 +174,10 @@ export function createTaskPoller(config?: TaskPollerConfig): TaskPoller {
         inner.unsubscribe();
         entry.watchers--;
         if (entry.watchers > 0 || entry.finished || entry.loop === undefined) return;
-        // The last watcher left an unfinished task: stop its loop, and keep its last event for the next one.
+        // The last watcher left an unfinished task: stop its loop; the subject keeps its last event for the next one.
         entry.loop.unsubscribe();
         entry.loop = undefined;
-        entry.subject = new ReplaySubject(1);
-        if (entry.last !== undefined) entry.subject.next(entry.last);
-        const terminal = entry.last?.snapshot !== undefined && isTerminalStatus(entry.last.snapshot.runStatus);
-        if (onCancelError !== undefined && !terminal) fireCancel(createHandle(entry.cancelSource), onCancelError);
+        if (onCancelError !== undefined && !entry.sawTerminal) fireCancel(createHandle(entry.cancelSource), onCancelError);
       };
     });
 

@@ -145,6 +145,20 @@ describe('createTaskPoller', () => {
         expect(source.cancels).toBe(0);
       });
     });
+
+    it('does not cancel a task whose watcher leaves on its result, before the stream completes', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ flush }) => {
+        const poller = createTaskPoller({ strategy: withInterval(1) });
+        const source = sequenceSource('job', scheduler, [reading.running(), reading.succeeded(1)]);
+        const results: unknown[] = [];
+        // take(2) leaves inside the result's delivery, while the loop has not completed yet.
+        poller.watch(source).pipe(cancelOnUnsubscribe(), take(2)).subscribe((event) => results.push(event.type));
+        flush();
+        expect(results).toEqual(['progress', 'result']);
+        expect(source.cancels).toBe(0);
+      });
+    });
   });
 
   describe('the request budget', () => {
