@@ -1,7 +1,8 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { TaskEvent } from './events.js';
-import { attachCancelVariant } from './internal/cancel.js';
-import { planTask, runTask } from './internal/engine.js';
+import { cancelVariantKey, type CancelErrorHandler } from './internal/cancel.js';
+import { resultKey } from './internal/result-variant.js';
+import { planTask, runTask, type TaskPlan } from './internal/engine.js';
 import { checkSource } from './internal/handle.js';
 import type { TaskSource } from './source.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
@@ -39,9 +40,49 @@ export function pollTask$<R>(source: TaskSource<R>, strategy?: PollStrategy<NoIn
       `pollTask$: the strategy must be an operator function such as withBackoff() or withInterval(1000), but was ${strategy === null ? 'null' : typeof strategy}.`,
     );
   }
-  const plan = planTask(source, strategy);
-  return attachCancelVariant(
-    new Observable<TaskEvent<R>>((subscriber) => runTask(subscriber, plan)),
-    (onError) => new Observable<TaskEvent<R>>((subscriber) => runTask(subscriber, plan, onError)),
-  );
+  return new TaskObservable(planTask(source, strategy), undefined);
+}
+
+/**
+ * What pollTask$ returns: an Observable that keeps its plan in two fields and shares its subscribe function
+ * and its variants (cancel-on-unsubscribe, result-only) with every other, so a waiting task costs no closures
+ * here.
+ */
+class TaskObservable<R> extends Observable<TaskEvent<R>> {
+  constructor(
+    readonly plan: TaskPlan<R>,
+    readonly onCancelError: CancelErrorHandler | undefined,
+  ) {
+    super(subscribeEvents);
+  }
+
+  /** The variant that cancels on unsubscribe (see cancelOnUnsubscribe); the variant is its own variant. */
+  [cancelVariantKey](onError: CancelErrorHandler): Observable<TaskEvent<R>> {
+    return this.onCancelError === undefined ? new TaskObservable(this.plan, onError) : this;
+  }
+
+  /** The same wait emitting only the result (see toResult): one subscription instead of two, no progress events. */
+  [resultKey](): Observable<R> {
+    return new ResultObservable(this.plan, this.onCancelError);
+  }
+}
+
+/** {@link TaskObservable}'s result-only variant. */
+class ResultObservable<R> extends Observable<R> {
+  constructor(
+    readonly plan: TaskPlan<R>,
+    readonly onCancelError: CancelErrorHandler | undefined,
+  ) {
+    super(subscribeResult);
+  }
+}
+
+function subscribeEvents(this: Observable<TaskEvent<unknown>>, subscriber: Subscriber<TaskEvent<unknown>>): TeardownLogic {
+  const { plan, onCancelError } = this as TaskObservable<unknown>;
+  return runTask(subscriber, plan, onCancelError);
+}
+
+function subscribeResult(this: Observable<unknown>, subscriber: Subscriber<unknown>): TeardownLogic {
+  const { plan, onCancelError } = this as ResultObservable<unknown>;
+  return runTask(subscriber, plan, onCancelError, true);
 }

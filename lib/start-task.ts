@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { SourceContractError } from './errors.js';
 import type { TaskEvent } from './events.js';
 import { attachCancelVariant, fireCancel, type CancelErrorHandler } from './internal/cancel.js';
@@ -56,7 +56,7 @@ function runStarted<R>(
   let settled = false; // start answered (with a source, an error or nothing)
   let left = false; // the subscriber left while start was running
   let starting: Subscription | undefined;
-  let stopLoop: (() => void) | undefined;
+  let loop: Unsubscribable | undefined;
 
   const fail = (error: unknown): void => {
     settled = true;
@@ -79,8 +79,8 @@ function runStarted<R>(
       if (onCancelError !== undefined) fireCancel(createHandle(source), onCancelError);
       return;
     }
-    stopLoop = runTask(subscriber, planTask(source, strategy), onCancelError);
-    if (subscriber.closed) stopLoop();
+    loop = runTask(subscriber, planTask(source, strategy), onCancelError);
+    if (subscriber.closed) loop.unsubscribe();
   };
 
   let answer: SourceAnswer<TaskSource<R>>;
@@ -106,8 +106,8 @@ function runStarted<R>(
   }
 
   return () => {
-    if (stopLoop !== undefined) {
-      stopLoop();
+    if (loop !== undefined) {
+      loop.unsubscribe();
       return;
     }
     if (settled) return;

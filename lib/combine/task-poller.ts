@@ -1,12 +1,12 @@
-import { defer, Observable, ReplaySubject, type SchedulerLike, type Subscription } from 'rxjs';
+import { defer, Observable, type Observer, type SchedulerLike, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { TaskEvent } from '../events.js';
-import { attachCancelVariant, fireCancel, type CancelErrorHandler } from '../internal/cancel.js';
+import { cancelVariantKey, fireCancel, type CancelErrorHandler } from '../internal/cancel.js';
 import { defaultScheduler } from '../internal/clock.js';
-import { createHandle, checkSource } from '../internal/handle.js';
+import { planTask, runTask, type TaskPlan } from '../internal/engine.js';
+import { checkSource } from '../internal/handle.js';
 import { checkNumber, checkOptions, checkScheduler } from '../internal/options.js';
-import { createRequestGate, type GateStats } from '../internal/request-gate.js';
-import { pollTask$ } from '../poll-task.js';
-import { isTerminalStatus } from '../snapshot.js';
+import { createRequestGate, type GateStats, type RequestGate } from '../internal/request-gate.js';
+import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 
@@ -67,18 +67,6 @@ export interface TaskPoller {
   watchers(taskId: string): number;
 }
 
-interface Entry {
-  readonly events: Observable<TaskEvent<unknown>>;
-  readonly cancelSource: TaskSource<unknown>;
-  /** Replays the latest event to late watchers; it outlives a stopped loop, so the next watcher sees it too. */
-  readonly subject: ReplaySubject<TaskEvent<unknown>>;
-  watchers: number;
-  loop?: Subscription;
-  finished: boolean;
-  /** The latest event was terminal (a watcher may leave on the result before the loop completes). */
-  sawTerminal: boolean;
-}
-
 const optionNames = ['strategy', 'maxConcurrentRequests', 'maxRequestsPerSecond', 'retainFinished', 'scheduler'];
 
 /**
@@ -101,106 +89,223 @@ export function createTaskPoller(config?: TaskPollerConfig): TaskPoller {
   if (options.strategy !== undefined && typeof options.strategy !== 'function') {
     throw new TypeError(`${fn}: option "strategy" must be an operator function such as withBackoff(), but was ${typeof options.strategy}.`);
   }
-  const strategy = options.strategy;
   const maxConcurrent = checkNumber(fn, 'maxConcurrentRequests', options.maxConcurrentRequests, Infinity, { min: 1, integer: true, allowInfinity: true });
   const perSecond = checkNumber(fn, 'maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity, { allowInfinity: true });
   if (perSecond === 0) throw new TypeError(`${fn}: option "maxRequestsPerSecond" must be above 0 (or Infinity), but was 0.`);
   const retainFinished = checkNumber(fn, 'retainFinished', options.retainFinished, 1000, { integer: true, allowInfinity: true });
   const scheduler = checkScheduler(fn, options.scheduler, defaultScheduler);
-  const gate = createRequestGate(maxConcurrent, perSecond, scheduler);
-  const entries = new Map<string, Entry>();
-  const finishedOrder: string[] = [];
-
-  const budgeted = <R>(source: TaskSource<R>): TaskSource<R> => {
-    const { result, cancel } = source;
-    return {
-      id: source.id,
-      read: () => gate.pass(defer(() => source.read())),
-      ...(result === undefined ? {} : { result: (last) => gate.pass(defer(() => result.call(source, last))) }),
-      ...(cancel === undefined ? {} : { cancel: () => gate.pass(defer(() => cancel.call(source))) }),
-      ...(source.defaultStrategy === undefined ? {} : { defaultStrategy: source.defaultStrategy }),
-    };
-  };
-
-  const retire = (id: string): void => {
-    finishedOrder.push(id);
-    while (finishedOrder.length > retainFinished) {
-      const old = finishedOrder.shift()!;
-      const entry = entries.get(old);
-      if (entry !== undefined && entry.finished && entry.watchers === 0) entries.delete(old);
-    }
-  };
-
-  const entryFor = (source: TaskSource<unknown>): Entry => {
-    let entry = entries.get(source.id);
-    if (entry === undefined) {
-      const limited = budgeted(source);
-      entry = { events: pollTask$(limited, strategy), cancelSource: limited, subject: new ReplaySubject(1), watchers: 0, finished: false, sawTerminal: false };
-      entries.set(source.id, entry);
-    }
-    return entry;
-  };
-
-  const connect = (entry: Entry, id: string): void => {
-    entry.loop = entry.events.subscribe({
-      next: (event) => {
-        entry.sawTerminal = isTerminalStatus(event.snapshot.runStatus);
-        entry.subject.next(event);
-      },
-      error: (error: unknown) => {
-        entry.finished = true;
-        entry.loop = undefined;
-        entry.subject.error(error);
-        retire(id);
-      },
-      complete: () => {
-        entry.finished = true;
-        entry.loop = undefined;
-        entry.subject.complete();
-        retire(id);
-      },
-    });
-  };
-
-  const watchWith = <R>(source: TaskSource<R>, onCancelError?: CancelErrorHandler): Observable<TaskEvent<R>> =>
-    new Observable<TaskEvent<R>>((subscriber) => {
-      const { id } = source;
-      const entry = entryFor(source as TaskSource<unknown>);
-      entry.watchers++;
-      const inner = (entry.subject as ReplaySubject<TaskEvent<R>>).subscribe(subscriber);
-      // A watcher satisfied by the replayed event (take(1)) has left already: no loop for nobody.
-      if (!subscriber.closed && !entry.finished && entry.loop === undefined) connect(entry, id);
-      return () => {
-        inner.unsubscribe();
-        entry.watchers--;
-        if (entry.watchers > 0 || entry.finished || entry.loop === undefined) return;
-        // The last watcher left an unfinished task: stop its loop; the subject keeps its last event for the next one.
-        entry.loop.unsubscribe();
-        entry.loop = undefined;
-        if (onCancelError !== undefined && !entry.sawTerminal) fireCancel(createHandle(entry.cancelSource), onCancelError);
-      };
-    });
+  const poller = new Poller(options.strategy, createRequestGate(maxConcurrent, perSecond, scheduler), retainFinished);
 
   return {
     watch<R>(source: TaskSource<R>): Observable<TaskEvent<R>> {
       checkSource('poller.watch', source);
-      return attachCancelVariant(watchWith(source), (onError) => watchWith(source, onError));
+      return new WatchObservable(poller, source, undefined);
     },
     stats(): TaskPollerStats {
       let polling = 0;
       let finished = 0;
       let watchers = 0;
-      for (const entry of entries.values()) {
-        if (entry.loop !== undefined) polling++;
+      for (const entry of poller.entries.values()) {
+        if (entry.run !== undefined) polling++;
         if (entry.finished) finished++;
-        watchers += entry.watchers;
+        watchers += entry.watchers.length;
       }
-      return { ...gate.stats(), polling, finished, watchers };
+      return { ...poller.gate.stats(), polling, finished, watchers };
     },
-    watchers: (taskId: string) => entries.get(taskId)?.watchers ?? 0,
+    watchers: (taskId: string) => poller.entries.get(taskId)?.watchers.length ?? 0,
     forget(taskId: string): void {
-      const entry = entries.get(taskId);
-      if (entry !== undefined && entry.watchers === 0) entries.delete(taskId);
+      const entry = poller.entries.get(taskId);
+      if (entry !== undefined && entry.watchers.length === 0) poller.entries.delete(taskId);
     },
   };
+}
+
+// A poller watches tens of thousands of tasks at once, so each task's state is one object of a class (no
+// closures per task), its loop is run by the engine directly (no subscription in between), and its watchers
+// are kept in a plain array instead of a ReplaySubject.
+
+/** A poller's shared state. */
+class Poller {
+  readonly entries = new Map<string, Entry>();
+  private readonly finishedOrder: string[] = [];
+
+  constructor(
+    readonly strategy: PollStrategy | undefined,
+    readonly gate: RequestGate,
+    private readonly retainFinished: number,
+  ) {}
+
+  /** The entry of `source`'s task, made on first watch. */
+  entryFor(source: TaskSource<unknown>): Entry {
+    let entry = this.entries.get(source.id);
+    if (entry === undefined) {
+      entry = new Entry(this, planTask(budgeted(source, this.gate), this.strategy));
+      this.entries.set(source.id, entry);
+    }
+    return entry;
+  }
+
+  /** A task finished: keep it for replay among the latest `retainFinished` finished tasks. */
+  retire(id: string): void {
+    const { finishedOrder } = this;
+    finishedOrder.push(id);
+    while (finishedOrder.length > this.retainFinished) {
+      const old = finishedOrder.shift()!;
+      const entry = this.entries.get(old);
+      if (entry !== undefined && entry.finished && entry.watchers.length === 0) this.entries.delete(old);
+    }
+  }
+}
+
+/** `source` with every request (status, result, cancel) passed through the poller's request budget. */
+function budgeted<R>(source: TaskSource<R>, gate: RequestGate): TaskSource<R> {
+  const { result, cancel } = source;
+  return new BudgetedSource(
+    source,
+    gate,
+    result === undefined ? undefined : (last) => gate.pass(defer(() => result.call(source, last))),
+    cancel === undefined ? undefined : () => gate.pass(defer(() => cancel.call(source))),
+  );
+}
+
+class BudgetedSource<R> implements TaskSource<R> {
+  readonly id: string;
+  readonly defaultStrategy: PollStrategy<R> | undefined;
+
+  constructor(
+    private readonly inner: TaskSource<R>,
+    private readonly gate: RequestGate,
+    readonly result: TaskSource<R>['result'],
+    readonly cancel: TaskSource<R>['cancel'],
+  ) {
+    this.id = inner.id;
+    this.defaultStrategy = inner.defaultStrategy;
+  }
+
+  read(): Observable<TaskReading<R>> {
+    const { inner } = this;
+    return this.gate.pass(defer(() => inner.read()));
+  }
+}
+
+/**
+ * One task of the poller: its plan, its watchers, the latest event (replayed to late watchers; it outlives a
+ * stopped loop, so the next watcher sees it too) and how it ended. It observes the engine's run directly.
+ */
+class Entry implements Observer<TaskEvent<unknown>> {
+  readonly watchers: Subscriber<TaskEvent<unknown>>[] = [];
+  run: Unsubscribable | undefined = undefined;
+  last: TaskEvent<unknown> | undefined = undefined;
+  finished = false;
+  /** How the task ended: with an error (`failed`), else completed. */
+  failed = false;
+  failure: unknown = undefined;
+  /** The latest event was terminal (a watcher may leave on the result before the loop completes). */
+  sawTerminal = false;
+
+  constructor(
+    private readonly poller: Poller,
+    readonly plan: TaskPlan<unknown>,
+  ) {}
+
+  /** Starts the task's loop, unless it runs or ended. */
+  connect(): void {
+    if (this.run !== undefined || this.finished) return;
+    const run = runTask(this, this.plan);
+    // A synchronous source may have ended the task while the loop was starting. (A watcher that leaves meanwhile
+    // is handled by its teardown, which RxJS runs once the watch's subscribe has returned.)
+    if (!this.finished) this.run = run;
+  }
+
+  /** Stops the loop; the latest event stays for the next watcher. */
+  disconnect(): void {
+    const { run } = this;
+    this.run = undefined;
+    run?.unsubscribe();
+  }
+
+  /** Gives a new watcher the latest event, and the end if there was one. */
+  replayTo(subscriber: Subscriber<TaskEvent<unknown>>): void {
+    if (this.last !== undefined) subscriber.next(this.last);
+    if (!this.finished) return;
+    if (this.failed) subscriber.error(this.failure);
+    else subscriber.complete();
+  }
+
+  next(event: TaskEvent<unknown>): void {
+    this.sawTerminal = isTerminalStatus(event.snapshot.runStatus);
+    this.last = event;
+    const { watchers } = this;
+    // A watcher may leave (or another join) while it is told: tell the ones there were when the event came.
+    if (watchers.length === 1) watchers[0]!.next(event);
+    else for (const watcher of watchers.slice()) watcher.next(event);
+  }
+
+  error(error: unknown): void {
+    this.failed = true;
+    this.failure = error;
+    this.end();
+  }
+
+  complete(): void {
+    this.end();
+  }
+
+  private end(): void {
+    this.finished = true;
+    this.disconnect();
+    for (const watcher of this.watchers.slice()) {
+      if (this.failed) watcher.error(this.failure);
+      else watcher.complete();
+    }
+    this.poller.retire(this.plan.source.id);
+  }
+}
+
+/** What `watch()` returns: shares its subscribe function and its cancel variant with every other. */
+class WatchObservable<R> extends Observable<TaskEvent<R>> {
+  constructor(
+    readonly poller: Poller,
+    // Not `source`: Observable has a field of that name.
+    readonly taskSource: TaskSource<R>,
+    readonly onCancelError: CancelErrorHandler | undefined,
+  ) {
+    super(subscribeWatch);
+  }
+
+  /** The variant that cancels on unsubscribe of the last watcher (see cancelOnUnsubscribe). */
+  [cancelVariantKey](onError: CancelErrorHandler): Observable<TaskEvent<R>> {
+    return this.onCancelError === undefined ? new WatchObservable(this.poller, this.taskSource, onError) : this;
+  }
+}
+
+function subscribeWatch(this: Observable<TaskEvent<unknown>>, subscriber: Subscriber<TaskEvent<unknown>>): TeardownLogic {
+  const { poller, taskSource, onCancelError } = this as WatchObservable<unknown>;
+  const entry = poller.entryFor(taskSource);
+  entry.watchers.push(subscriber);
+  entry.replayTo(subscriber);
+  // A watcher satisfied by the replayed event (take(1)) has left already: no loop for nobody (RxJS runs the
+  // teardown at once).
+  if (!subscriber.closed) entry.connect();
+  return new Watch(entry, subscriber, onCancelError);
+}
+
+/** One watcher's teardown. */
+class Watch implements Unsubscribable {
+  constructor(
+    private readonly entry: Entry,
+    private readonly subscriber: Subscriber<TaskEvent<unknown>>,
+    private readonly onCancelError: CancelErrorHandler | undefined,
+  ) {}
+
+  unsubscribe(): void {
+    const { entry } = this;
+    const { watchers } = entry;
+    const index = watchers.indexOf(this.subscriber);
+    if (index >= 0) watchers.splice(index, 1);
+    if (watchers.length > 0 || entry.finished || entry.run === undefined) return;
+    // The last watcher left an unfinished task: stop its loop; the entry keeps its last event for the next one.
+    entry.disconnect();
+    if (this.onCancelError !== undefined && !entry.sawTerminal) fireCancel(entry.plan.handle, this.onCancelError);
+  }
 }

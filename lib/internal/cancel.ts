@@ -34,7 +34,13 @@ function report(onError: CancelErrorHandler, error: unknown, task: TaskHandle): 
 // Streams that know their tasks from the start (pollTask$, startTask$) carry a ready-made variant of
 // themselves that cancels on unsubscribe; cancelOnUnsubscribe() uses it when it sits directly on them, so an
 // unsubscribe before the first reading still cancels. A registered symbol works across copies of the library.
-const variantKey = Symbol.for('poll-task.cancelOnUnsubscribe');
+const variantKey: unique symbol = Symbol.for('poll-task.cancelOnUnsubscribe');
+
+/**
+ * The key of a stream's cancel-on-unsubscribe variant, for stream classes that define the variant as a method
+ * (no per-stream property): `[cancelVariantKey](onError) { … }`.
+ */
+export const cancelVariantKey: typeof variantKey = variantKey;
 
 /** A stream that can produce its own cancel-on-unsubscribe variant. */
 export type WithCancelVariant<T> = Observable<T> & {
@@ -61,5 +67,5 @@ export function cancelVariantOf<T>(
   stream: Observable<T>,
 ): ((onError: CancelErrorHandler) => Observable<T>) | undefined {
   const variant = (stream as WithCancelVariant<T>)[variantKey];
-  return typeof variant === 'function' ? variant : undefined;
+  return typeof variant === 'function' ? (onError) => variant.call(stream, onError) : undefined;
 }

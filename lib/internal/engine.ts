@@ -1,4 +1,4 @@
-import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type Observer, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import {
   PollingStoppedError,
   SourceContractError,
@@ -8,7 +8,7 @@ import {
   UnknownStatusError,
 } from '../errors.js';
 import type { TaskEvent, TaskHandle } from '../events.js';
-import { isRunStatus, type TaskReading, type TaskSnapshot } from '../snapshot.js';
+import { isRunStatus, isTerminalStatus, type TaskReading, type TaskSnapshot } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
@@ -16,14 +16,25 @@ import { fireCancel, type CancelErrorHandler } from './cancel.js';
 import { now } from './clock.js';
 import { createHandle } from './handle.js';
 import { isSubscribable } from './observable-like.js';
+import { Loop, loopSpecOf, type LoopSpec } from './poll-loop.js';
 
 /** Everything about one task that does not change between subscriptions. */
-export interface TaskPlan<R> {
-  readonly source: TaskSource<R>;
-  readonly handle: TaskHandle;
-  readonly strategy: PollStrategy<R>;
-  /** One status request that must emit exactly one reading; the strategy repeats it. */
-  readonly readOnce: Observable<TaskReading<R>>;
+export class TaskPlan<R> {
+  /** The strategy's loop when it is a built-in one: the engine then runs it on the source directly. */
+  readonly loop: LoopSpec | undefined;
+  private taskHandle: TaskHandle | undefined = undefined;
+
+  constructor(
+    readonly source: TaskSource<R>,
+    readonly strategy: PollStrategy<R>,
+  ) {
+    this.loop = loopSpecOf(strategy);
+  }
+
+  /** The task's handle, made on first use: a wait that emits no events and cancels nothing never needs one. */
+  get handle(): TaskHandle {
+    return (this.taskHandle ??= createHandle(this.source));
+  }
 }
 
 // Stateless across subscriptions (withBackoff keeps its state per subscription), so one instance serves all.
@@ -31,46 +42,48 @@ const defaultStrategy = withBackoff();
 
 /** Builds the plan for `source`; `strategy` falls back to the source's own, then to `withBackoff()`. */
 export function planTask<R>(source: TaskSource<R>, strategy: PollStrategy<R> | undefined): TaskPlan<R> {
-  return {
-    source,
-    handle: createHandle(source),
-    strategy: strategy ?? source.defaultStrategy ?? defaultStrategy,
-    readOnce: readOnce(source),
-  };
+  return new TaskPlan(source, strategy ?? source.defaultStrategy ?? defaultStrategy);
 }
 
+/** A source's read() answer, checked: an Observable, or the contract error to fail the request with. */
+function request<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
+  const answer = source.read();
+  if (!isSubscribable<TaskReading<R>>(answer)) {
+    throw new SourceContractError(
+      `Source "${source.id}": read() returned ${typeof answer}, not an Observable; wrap the request with taskSource() or return an Observable.`,
+      { taskId: source.id },
+    );
+  }
+  return answer;
+}
+
+function secondReading(id: string): SourceContractError {
+  return new SourceContractError(`Source "${id}": read() emitted a second reading; one status request must give exactly one reading.`, { taskId: id });
+}
+
+function noReading(id: string): SourceContractError {
+  return new SourceContractError(`Source "${id}": read() completed without a reading; a status request must emit one reading (or error).`, { taskId: id });
+}
+
+/**
+ * One status request as a stream of exactly one reading, for strategies that are not built-in loops (they
+ * are operators over it).
+ */
 function readOnce<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
   const { id } = source;
   return new Observable<TaskReading<R>>((subscriber) => {
-    const request = source.read();
-    if (!isSubscribable<TaskReading<R>>(request)) {
-      subscriber.error(
-        new SourceContractError(`Source "${id}": read() returned ${typeof request}, not an Observable; wrap the request with taskSource() or return an Observable.`, { taskId: id }),
-      );
-      return;
-    }
     let readings = 0;
-    return request.subscribe({
+    return request(source).subscribe({
       next(reading) {
-        if (++readings === 1) {
-          subscriber.next(reading);
-        } else {
-          subscriber.error(
-            new SourceContractError(`Source "${id}": read() emitted a second reading; one status request must give exactly one reading.`, { taskId: id }),
-          );
-        }
+        if (++readings === 1) subscriber.next(reading);
+        else subscriber.error(secondReading(id));
       },
       error(error: unknown) {
         subscriber.error(error);
       },
       complete() {
-        if (readings === 0) {
-          subscriber.error(
-            new SourceContractError(`Source "${id}": read() completed without a reading; a status request must emit one reading (or error).`, { taskId: id }),
-          );
-        } else {
-          subscriber.complete();
-        }
+        if (readings === 0) subscriber.error(noReading(id));
+        else subscriber.complete();
       },
     });
   });
@@ -96,162 +109,282 @@ function checkReading(reading: TaskReading<unknown>, id: string): Error | undefi
 }
 
 /**
- * Runs the polling loop of `plan` for one subscriber and returns its teardown. With `onCancelError`, an
- * unsubscribe that comes before the task ended cancels it on the service.
- *
- * Written as one set of closures per subscription (no operator chain) because apps watch thousands of tasks:
- * per reading it allocates the snapshot and the event, nothing else of its own.
+ * Runs the polling loop of `plan` for one subscriber; unsubscribing the returned run is the teardown. With
+ * `onCancelError`, an unsubscribe that comes before the task ended cancels it on the service. With
+ * `resultOnly`, the subscriber gets the result alone (what toResult() makes of the events), not the events.
  */
+export function runTask<R>(subscriber: Observer<TaskEvent<R>>, plan: TaskPlan<R>, onCancelError?: CancelErrorHandler): Unsubscribable;
+export function runTask<R>(subscriber: Subscriber<R>, plan: TaskPlan<R>, onCancelError: CancelErrorHandler | undefined, resultOnly: true): Unsubscribable;
 export function runTask<R>(
-  subscriber: Subscriber<TaskEvent<R>>,
+  subscriber: Observer<TaskEvent<R>> | Subscriber<R>,
   plan: TaskPlan<R>,
   onCancelError?: CancelErrorHandler,
-): () => void {
-  const { source, handle } = plan;
-  const taskId = source.id;
-  const startedAt = now();
-  let polls = 0;
-  let progress: number | undefined;
-  let subtask: string | undefined;
-  let message: string | undefined;
-  let last: TaskSnapshot | undefined;
+  resultOnly = false,
+): Unsubscribable {
+  const run = new TaskRun(subscriber as Observer<unknown>, plan, onCancelError, resultOnly);
+  run.start();
+  return run;
+}
+
+/**
+ * The engine's state for one subscription: turns readings into snapshots and events, and ends the stream.
+ * One object with prototype methods rather than a set of closures, because apps keep thousands of tasks
+ * waiting: per reading it allocates the snapshot and the event, nothing else of its own (and nothing at all
+ * when only the result is wanted).
+ */
+class TaskRun<R> implements Unsubscribable {
+  private readonly startedAt = now();
+  private polls = 0;
+  private progress: number | undefined = undefined;
+  private subtask: string | undefined = undefined;
+  private message: string | undefined = undefined;
+  // The latest reading and when it came; its snapshot is made when someone needs it (an event, an error), so
+  // a result-only wait allocates nothing per reading.
+  private lastReading: TaskReading<R> | undefined = undefined;
+  private lastElapsedMs = 0;
+  private last: TaskSnapshot | undefined = undefined;
   // `terminal`: a terminal reading arrived, so the task needs no cancel. `ended`: the stream completed or
   // errored on its own, so nothing downstream is waiting any more.
-  let terminal = false;
-  let ended = false;
-  let loop: Subscription | undefined;
-  let fetching: Subscription | undefined;
+  private terminal = false;
+  private ended = false;
+  private loop: Unsubscribable | undefined = undefined;
+  private fetching: Subscription | undefined = undefined;
 
-  const fail = (error: unknown): void => {
-    ended = true;
-    subscriber.error(error);
-  };
+  constructor(
+    // Gets TaskEvents, or with `resultOnly` the result alone. An RxJS Subscriber, or a poller's entry, which
+    // is told directly: nothing is called on it after its error or complete.
+    private readonly subscriber: Observer<unknown>,
+    private readonly plan: TaskPlan<R>,
+    private readonly onCancelError: CancelErrorHandler | undefined,
+    private readonly resultOnly: boolean,
+  ) {}
 
-  const succeed = (result: R, snapshot: TaskSnapshot): void => {
-    ended = true;
-    subscriber.next({ type: 'result', snapshot, result, task: handle });
-    subscriber.complete();
-  };
+  start(): void {
+    const { plan } = this;
+    if (plan.loop !== undefined) {
+      const loop = new SourceLoop(plan.loop, plan.source, this);
+      this.loop = loop;
+      loop.start();
+      return;
+    }
+    let readings: unknown;
+    try {
+      readings = plan.strategy(readOnce(plan.source));
+    } catch (error) {
+      // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
+      this.fail(error);
+      return;
+    }
+    if (!isSubscribable<TaskReading<R>>(readings)) {
+      this.fail(new TypeError(`pollTask$: the strategy returned ${typeof readings}, not an Observable; a strategy is an operator such as withBackoff().`));
+      return;
+    }
+    const loop = readings.subscribe(new StrategyObserver(this));
+    // The stream may have ended while the strategy was being subscribed.
+    if (this.terminal || this.ended) loop.unsubscribe();
+    else this.loop = loop;
+  }
 
-  const fetchResult = (reading: TaskReading<R>, snapshot: TaskSnapshot): void => {
+  /** The teardown: stops the loop and any result request; cancels an unfinished task when asked to. */
+  unsubscribe(): void {
+    this.loop?.unsubscribe();
+    this.fetching?.unsubscribe();
+    if (this.onCancelError !== undefined && !this.terminal && !this.ended) fireCancel(this.plan.handle, this.onCancelError);
+  }
+
+  /** A reading from the loop. */
+  reading(reading: TaskReading<R>): void {
+    if (this.terminal || this.ended) return;
+    const taskId = this.plan.source.id;
+    const problem = checkReading(reading, taskId);
+    if (problem !== undefined) {
+      this.stopLoop();
+      this.fail(problem);
+      return;
+    }
+    this.polls++;
+    if (reading.progress !== undefined) this.progress = reading.progress;
+    if (reading.subtask !== undefined) this.subtask = reading.subtask;
+    if (reading.message !== undefined) this.message = reading.message;
+    this.lastReading = reading;
+    this.lastElapsedMs = now() - this.startedAt;
+    this.last = undefined;
+    const { runStatus } = reading;
+    if (this.resultOnly && !isTerminalStatus(runStatus)) return;
+    const snapshot = this.snapshot()!;
+    switch (runStatus) {
+      case 'succeeded':
+        this.terminal = true;
+        this.stopLoop();
+        this.fetchResult(reading, snapshot);
+        return;
+      case 'failed':
+        this.terminal = true;
+        this.stopLoop();
+        this.fail(new TaskFailedError(snapshot, reading.failure));
+        return;
+      case 'canceled':
+        this.terminal = true;
+        this.stopLoop();
+        this.fail(new TaskCanceledError(snapshot));
+        return;
+      default:
+        if (!this.resultOnly) this.subscriber.next({ type: 'progress', snapshot, task: this.plan.handle } satisfies TaskEvent<R>);
+    }
+  }
+
+  /** The loop ended with an error. */
+  loopFailed(error: unknown): void {
+    if (this.terminal) return;
+    this.loop = undefined;
+    // A strategy's own time limit (maxWaitMs) cannot know the snapshot; the engine does.
+    const last = this.snapshot();
+    if (error instanceof TaskTimeoutError && error.lastSnapshot === undefined && last !== undefined) {
+      this.fail(new TaskTimeoutError(error.timeoutMs, error.elapsedMs, last));
+      return;
+    }
+    this.fail(error);
+  }
+
+  /** The loop completed: fine after a terminal reading, a stopped strategy before one. */
+  loopCompleted(): void {
+    this.loop = undefined;
+    if (!this.terminal) this.fail(new PollingStoppedError(this.snapshot(), this.plan.source.id));
+  }
+
+  /** The snapshot of the latest reading (made once), or undefined before the first. */
+  private snapshot(): TaskSnapshot | undefined {
+    const reading = this.lastReading;
+    if (reading === undefined) return undefined;
+    return (this.last ??= {
+      taskId: this.plan.source.id,
+      runStatus: reading.runStatus,
+      vendorStatus: typeof reading.vendorStatus === 'string' ? reading.vendorStatus : reading.runStatus,
+      progress: this.progress,
+      subtask: this.subtask,
+      message: this.message,
+      polls: this.polls,
+      elapsedMs: this.lastElapsedMs,
+      raw: reading.raw,
+    });
+  }
+
+  /** The result request's answer. */
+  resultArrived(result: R, snapshot: TaskSnapshot): void {
+    this.fetching?.unsubscribe();
+    this.succeed(result, snapshot);
+  }
+
+  fail(error: unknown): void {
+    this.ended = true;
+    this.subscriber.error(error);
+  }
+
+  private stopLoop(): void {
+    // During the synchronous first subscribe `loop` is not assigned yet; start() checks after subscribing.
+    this.loop?.unsubscribe();
+    this.loop = undefined;
+  }
+
+  private succeed(result: R, snapshot: TaskSnapshot): void {
+    this.ended = true;
+    this.subscriber.next(this.resultOnly ? result : ({ type: 'result', snapshot, result, task: this.plan.handle } satisfies TaskEvent<R>));
+    this.subscriber.complete();
+  }
+
+  private fetchResult(reading: TaskReading<R>, snapshot: TaskSnapshot): void {
+    const { source } = this.plan;
     if (reading.result !== undefined || source.result === undefined) {
-      succeed(reading.result as R, snapshot);
+      this.succeed(reading.result as R, snapshot);
       return;
     }
     let request: Observable<R>;
     try {
       request = source.result(reading);
     } catch (error) {
-      fail(error);
+      this.fail(error);
       return;
     }
     if (!isSubscribable<R>(request)) {
-      fail(new SourceContractError(`Source "${taskId}": result() returned ${typeof request}, not an Observable.`, { taskId }));
+      this.fail(new SourceContractError(`Source "${source.id}": result() returned ${typeof request}, not an Observable.`, { taskId: source.id }));
       return;
     }
-    let delivered = false;
-    fetching = request.subscribe({
-      next(result) {
-        if (delivered) return;
-        delivered = true;
-        succeed(result, snapshot);
-      },
-      error: fail,
-      complete() {
-        if (!delivered) {
-          fail(new SourceContractError(`Source "${taskId}": result() completed without a result; it must emit the result of the succeeded task.`, { taskId }));
-        }
-      },
-    });
-    if (delivered) fetching.unsubscribe();
-  };
+    const observer = new ResultObserver(this, snapshot);
+    const fetching = request.subscribe(observer);
+    if (observer.delivered) fetching.unsubscribe();
+    else this.fetching = fetching;
+  }
+}
 
-  const observer: Observer<TaskReading<R>> = {
-    next(reading) {
-      if (terminal || ended) return;
-      const problem = checkReading(reading, taskId);
-      if (problem !== undefined) {
-        stopLoop();
-        fail(problem);
-        return;
-      }
-      polls++;
-      if (reading.progress !== undefined) progress = reading.progress;
-      if (reading.subtask !== undefined) subtask = reading.subtask;
-      if (reading.message !== undefined) message = reading.message;
-      const { runStatus } = reading;
-      const snapshot: TaskSnapshot = {
-        taskId,
-        runStatus,
-        vendorStatus: typeof reading.vendorStatus === 'string' ? reading.vendorStatus : runStatus,
-        progress,
-        subtask,
-        message,
-        polls,
-        elapsedMs: now() - startedAt,
-        raw: reading.raw,
-      };
-      last = snapshot;
-      switch (runStatus) {
-        case 'succeeded':
-          terminal = true;
-          stopLoop();
-          fetchResult(reading, snapshot);
-          return;
-        case 'failed':
-          terminal = true;
-          stopLoop();
-          fail(new TaskFailedError(snapshot, reading.failure));
-          return;
-        case 'canceled':
-          terminal = true;
-          stopLoop();
-          fail(new TaskCanceledError(snapshot));
-          return;
-        default:
-          subscriber.next({ type: 'progress', snapshot, task: handle });
-      }
-    },
-    error(error: unknown) {
-      if (terminal) return;
-      // A strategy's own time limit (maxWaitMs) cannot know the snapshot; the engine does.
-      if (error instanceof TaskTimeoutError && error.lastSnapshot === undefined && last !== undefined) {
-        fail(new TaskTimeoutError(error.timeoutMs, error.elapsedMs, last));
-        return;
-      }
-      fail(error);
-    },
-    complete() {
-      if (!terminal) fail(new PollingStoppedError(last, taskId));
-    },
-  };
+/** A built-in strategy's loop run on the source itself: no operator, no one-reading stream in between. */
+class SourceLoop<R> extends Loop<R> {
+  private readings = 0;
 
-  function stopLoop(): void {
-    // During the synchronous first subscribe `loop` is not assigned yet; the check after subscribe covers it.
-    loop?.unsubscribe();
+  constructor(
+    spec: LoopSpec,
+    private readonly source: TaskSource<R>,
+    private readonly run: TaskRun<R>,
+  ) {
+    super(spec.settings, spec.makeDelay);
   }
 
-  const startLoop = (): void => {
-    let readings: unknown;
-    try {
-      readings = plan.strategy(plan.readOnce);
-    } catch (error) {
-      // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
-      fail(error);
-      return;
-    }
-    if (!isSubscribable<TaskReading<R>>(readings)) {
-      fail(new TypeError(`pollTask$: the strategy returned ${typeof readings}, not an Observable; a strategy is an operator such as withBackoff().`));
-      return;
-    }
-    loop = readings.subscribe(observer);
-    if (terminal || ended) loop.unsubscribe();
-  };
-  startLoop();
+  protected send(): Observable<TaskReading<R>> {
+    this.readings = 0;
+    return request(this.source);
+  }
 
-  return () => {
-    loop?.unsubscribe();
-    fetching?.unsubscribe();
-    if (onCancelError !== undefined && !terminal && !ended) fireCancel(handle, onCancelError);
-  };
+  protected deliver(reading: TaskReading<R>): void {
+    if (++this.readings === 1) this.run.reading(reading);
+    else this.requestFailed(secondReading(this.source.id));
+  }
+
+  override answered(): void {
+    if (this.readings === 0) this.requestFailed(noReading(this.source.id));
+    else super.answered();
+  }
+
+  protected fail(error: unknown): void {
+    this.run.loopFailed(error);
+  }
+
+  protected finish(): void {
+    this.run.loopCompleted();
+  }
+}
+
+/** Observes a strategy that is not a built-in loop. Prototype methods that only read `this.run` (see RequestObserver). */
+class StrategyObserver<R> implements Observer<TaskReading<R>> {
+  constructor(private readonly run: TaskRun<R>) {}
+  next(reading: TaskReading<R>): void {
+    this.run.reading(reading);
+  }
+  error(error: unknown): void {
+    this.run.loopFailed(error);
+  }
+  complete(): void {
+    this.run.loopCompleted();
+  }
+}
+
+/** Observes the result request of a succeeded task: the first value is the result. */
+class ResultObserver<R> implements Observer<R> {
+  delivered = false;
+  constructor(
+    private readonly run: TaskRun<R>,
+    private readonly snapshot: TaskSnapshot,
+  ) {}
+  next(result: R): void {
+    if (this.delivered) return;
+    this.delivered = true;
+    this.run.resultArrived(result, this.snapshot);
+  }
+  error(error: unknown): void {
+    this.run.fail(error);
+  }
+  complete(): void {
+    if (!this.delivered) {
+      const taskId = this.snapshot.taskId;
+      this.run.fail(new SourceContractError(`Source "${taskId}": result() completed without a result; it must emit the result of the succeeded task.`, { taskId }));
+    }
+  }
 }

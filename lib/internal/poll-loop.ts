@@ -1,4 +1,4 @@
-import { Observable, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subscription, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError, isPollTaskError, type TransportError } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
@@ -99,90 +99,248 @@ function hintOf(value: unknown): number | undefined {
 
 /**
  * A strategy's delay: `wait` counts the waits (1-based), `reading` is the reading the wait follows (undefined
- * after an error), `now` the scheduler's time.
+ * after an error), `scheduler` the loop's clock (read it only when needed: most delays do not).
  */
-export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, now: number) => number;
+export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, scheduler: SchedulerLike) => number;
+
+/** A built-in strategy's loop, in a form the engine can run without the operator around it. */
+export interface LoopSpec {
+  readonly settings: LoopSettings;
+  readonly makeDelay: () => DelayFunction;
+}
+
+// Module-private on purpose: a strategy from another copy of the library takes the operator path, which
+// behaves the same, rather than handing this copy a spec of another version.
+const loopKey = Symbol('poll-task.loop');
+
+/** The loop `strategy` runs when it is a built-in loop strategy of this copy of the library. */
+export function loopSpecOf(strategy: unknown): LoopSpec | undefined {
+  return typeof strategy === 'function' ? ((strategy as unknown as Record<symbol, LoopSpec | undefined>)[loopKey]) : undefined;
+}
+
+/**
+ * Observes the loop's requests, one at a time, for the whole loop. Plain prototype methods rather than
+ * closures (thousands of loops wait at once), and only `this.loop` is read, so it also works when RxJS's
+ * `useDeprecatedNextContext` calls the methods on a copy of the object.
+ */
+class RequestObserver<R> implements Observer<TaskReading<R>> {
+  constructor(private readonly loop: Loop<R>) {}
+  next(reading: TaskReading<R>): void {
+    this.loop.reading(reading);
+  }
+  error(error: unknown): void {
+    this.loop.requestFailed(error);
+  }
+  complete(): void {
+    this.loop.answered();
+  }
+}
+
+function askAgain(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
+  // Only an RxJS action is rescheduled; a hand-made scheduler that calls work without one gets new timers.
+  loop!.timerFired(this instanceof Subscription ? this : undefined);
+}
+
+function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
+  loop!.deadlinePassed();
+}
 
 /**
  * The loop behind every built-in strategy: read, wait `delay(n, reading)` (n = 1, 2, … counts the waits, after
  * readings and errors alike), read again, until a terminal reading. A server hint stretches the wait to
  * `max(delay(n), min(hint, maxRetryAfterMs))`. Retryable errors are retried on the same schedule while the
  * consecutive error count stays within the limit. With `maxWaitMs`, a deadline timer ends the loop with a
- * TaskTimeoutError. State lives in the subscription, never in the strategy: `makeDelay` is called once per
- * subscription, so a delay function may keep what it learns from the readings.
+ * TaskTimeoutError.
+ *
+ * One object per running loop holds all of its state (no closures), because apps keep thousands of loops
+ * waiting at once. Subclasses say where requests come from and where readings and the end go: the
+ * {@link pollLoop} operator, and the engine, which runs a built-in strategy's loop directly on the source.
+ */
+export abstract class Loop<R> implements Unsubscribable {
+  private readonly observer = new RequestObserver<R>(this);
+  private readonly delay: DelayFunction;
+  private waits: number;
+  private errors = 0;
+  private last: TaskReading<R> | undefined = undefined;
+  private hint: number | undefined = undefined;
+  private terminal = false;
+  private stopped = false;
+  private request: Subscription | undefined = undefined;
+  private timer: Subscription | undefined = undefined;
+  private deadline: Subscription | undefined = undefined;
+  private action: SchedulerAction<Loop<unknown>> | undefined = undefined;
+  private startedAt = 0;
+
+  constructor(private readonly settings: LoopSettings, makeDelay: () => DelayFunction) {
+    this.delay = makeDelay();
+    this.waits = settings.startAtWait - 1;
+  }
+
+  /** One status request; may throw (the throw counts as a failed request). */
+  protected abstract send(): Observable<TaskReading<R>>;
+  /** A reading arrived. */
+  protected abstract deliver(reading: TaskReading<R>): void;
+  /** The loop ended with `error` (not retried, or a time limit). */
+  protected abstract fail(error: unknown): void;
+  /** The request that brought a terminal reading completed: the loop is over. */
+  protected abstract finish(): void;
+
+  /** Starts the loop: the first request now, or after `firstPollDelayMs`. */
+  start(): void {
+    const { firstPollDelayMs, maxWaitMs, scheduler } = this.settings;
+    if (maxWaitMs !== Infinity) {
+      this.startedAt = scheduler.now();
+      this.deadline = scheduler.schedule(deadlinePassed, maxWaitMs, this as Loop<unknown>);
+    }
+    if (firstPollDelayMs > 0) this.timer = scheduler.schedule(askAgain, firstPollDelayMs, this as Loop<unknown>);
+    else this.ask();
+  }
+
+  /** Stops everything: the request in flight, the timers. Nothing is delivered afterwards. */
+  unsubscribe(): void {
+    this.stopped = true;
+    this.request?.unsubscribe();
+    this.timer?.unsubscribe();
+    this.deadline?.unsubscribe();
+    this.request = this.timer = this.deadline = undefined;
+  }
+
+  /** The scheduler's call when a wait is over; `action` is the scheduled action that is running. */
+  timerFired(action: SchedulerAction<Loop<unknown>> | undefined): void {
+    this.timer = undefined;
+    // A request answered while the action runs (an in-memory source) has its next wait scheduled on the same
+    // action, RxJS's recursive scheduling: with the same delay the timer is kept instead of a new one made.
+    this.action = action;
+    try {
+      this.ask();
+    } finally {
+      this.action = undefined;
+    }
+  }
+
+  /** The scheduler's call when `maxWaitMs` has passed. */
+  deadlinePassed(): void {
+    const { maxWaitMs, scheduler } = this.settings;
+    this.deadline = undefined;
+    // The engine adds the last snapshot, which a strategy never sees.
+    this.end(new TaskTimeoutError(maxWaitMs, scheduler.now() - this.startedAt));
+  }
+
+  /** A reading from the request in flight. */
+  reading(reading: TaskReading<R>): void {
+    if (this.stopped) return;
+    this.errors = 0;
+    // A malformed reading is the engine's to report; here it only must not throw.
+    this.last = reading;
+    this.hint = hintOf(reading?.retryAfterMs);
+    this.terminal = isTerminalStatus(reading?.runStatus);
+    this.deliver(reading);
+  }
+
+  /** The request in flight failed: retry it on the schedule, or end the loop. */
+  requestFailed(error: unknown): void {
+    if (this.stopped) return;
+    const { isRetryable, maxConsecutiveErrors } = this.settings;
+    let retry: boolean;
+    try {
+      retry = isRetryable(error) && ++this.errors <= maxConsecutiveErrors;
+    } catch (predicateError) {
+      this.end(predicateError);
+      return;
+    }
+    if (!retry) {
+      this.end(error);
+      return;
+    }
+    this.hint = hintOf((error as { retryAfterMs?: unknown } | null)?.retryAfterMs);
+    this.wait();
+  }
+
+  /** The request in flight completed. */
+  answered(): void {
+    if (this.stopped) return;
+    if (this.terminal) {
+      this.unsubscribe();
+      this.finish();
+    } else {
+      this.wait();
+    }
+  }
+
+  private ask(): void {
+    if (this.stopped) return;
+    let request: Observable<TaskReading<R>>;
+    try {
+      request = this.send();
+    } catch (error) {
+      this.requestFailed(error);
+      return;
+    }
+    const subscription = request.subscribe(this.observer);
+    // The request may have ended, or the loop been stopped, while it was being subscribed.
+    if (this.stopped) subscription.unsubscribe();
+    else if (!subscription.closed) this.request = subscription;
+  }
+
+  private wait(): void {
+    if (this.stopped) return;
+    const { maxRetryAfterMs, scheduler } = this.settings;
+    const base = this.delay(++this.waits, this.last, scheduler);
+    this.last = undefined;
+    const { hint } = this;
+    const due = hint === undefined ? base : Math.max(base, Math.min(hint, maxRetryAfterMs));
+    this.hint = undefined;
+    this.request = undefined;
+    const { action } = this;
+    this.action = undefined;
+    this.timer = action === undefined ? scheduler.schedule(askAgain, due, this as Loop<unknown>) : action.schedule(this as Loop<unknown>, due);
+  }
+
+  private end(error: unknown): void {
+    this.unsubscribe();
+    this.fail(error);
+  }
+}
+
+/** The {@link pollLoop} operator's loop: requests are subscriptions to the one-reading stream it was given. */
+class OperatorLoop<R> extends Loop<R> {
+  constructor(
+    settings: LoopSettings,
+    makeDelay: () => DelayFunction,
+    private readonly readings: Observable<TaskReading<R>>,
+    private readonly subscriber: Subscriber<TaskReading<R>>,
+  ) {
+    super(settings, makeDelay);
+  }
+  protected send(): Observable<TaskReading<R>> {
+    return this.readings;
+  }
+  protected deliver(reading: TaskReading<R>): void {
+    this.subscriber.next(reading);
+  }
+  protected fail(error: unknown): void {
+    this.subscriber.error(error);
+  }
+  protected finish(): void {
+    this.subscriber.complete();
+  }
+}
+
+/**
+ * A built-in strategy as an operator: runs a {@link Loop} over the one-reading stream for each subscription.
+ * State lives in the subscription, never in the strategy: `makeDelay` is called once per subscription, so a
+ * delay function may keep what it learns from the readings. The strategy also carries its {@link LoopSpec},
+ * so the engine can run the same loop on the source directly.
  */
 export function pollLoop(settings: LoopSettings, makeDelay: () => DelayFunction): AnyPollStrategy {
-  const { firstPollDelayMs, maxConsecutiveErrors, isRetryable, maxRetryAfterMs, maxWaitMs, startAtWait, scheduler } = settings;
-  return <R>(readings: Observable<TaskReading<R>>) =>
+  const strategy: AnyPollStrategy = <R>(readings: Observable<TaskReading<R>>) =>
     new Observable<TaskReading<R>>((subscriber) => {
-      const delay = makeDelay();
-      let waits = startAtWait - 1;
-      let errors = 0;
-      let last: TaskReading<R> | undefined;
-      let hint: number | undefined;
-      let terminal = false;
-      let request: Subscription | undefined;
-      let timer: Subscription | undefined;
-
-      const ask = (): void => {
-        timer = undefined;
-        request = readings.subscribe(observer);
-      };
-
-      const wait = (): void => {
-        const base = delay(++waits, last, scheduler.now());
-        last = undefined;
-        const due = hint === undefined ? base : Math.max(base, Math.min(hint, maxRetryAfterMs));
-        hint = undefined;
-        timer = scheduler.schedule(ask, due);
-      };
-
-      const observer: Observer<TaskReading<R>> = {
-        next(reading) {
-          errors = 0;
-          // A malformed reading is the engine's to report; here it only must not throw.
-          last = reading;
-          hint = hintOf(reading?.retryAfterMs);
-          terminal = isTerminalStatus(reading?.runStatus);
-          subscriber.next(reading);
-        },
-        error(error: unknown) {
-          let retry: boolean;
-          try {
-            retry = isRetryable(error) && ++errors <= maxConsecutiveErrors;
-          } catch (predicateError) {
-            subscriber.error(predicateError);
-            return;
-          }
-          if (!retry) {
-            subscriber.error(error);
-            return;
-          }
-          hint = hintOf((error as { retryAfterMs?: unknown } | null)?.retryAfterMs);
-          wait();
-        },
-        complete() {
-          if (terminal) subscriber.complete();
-          else wait();
-        },
-      };
-
-      let deadline: Subscription | undefined;
-      if (maxWaitMs !== Infinity) {
-        const startedAt = scheduler.now();
-        deadline = scheduler.schedule(() => {
-          // The engine adds the last snapshot, which a strategy never sees.
-          subscriber.error(new TaskTimeoutError(maxWaitMs, scheduler.now() - startedAt));
-        }, maxWaitMs);
-      }
-
-      if (firstPollDelayMs > 0) timer = scheduler.schedule(ask, firstPollDelayMs);
-      else ask();
-
-      return () => {
-        request?.unsubscribe();
-        timer?.unsubscribe();
-        deadline?.unsubscribe();
-      };
+      const loop = new OperatorLoop(settings, makeDelay, readings, subscriber);
+      loop.start();
+      return loop;
     });
+  // A plain assignment (a symbol key is never listed) is several times cheaper than defineProperty, and apps
+  // may build a strategy per task.
+  (strategy as unknown as Record<symbol, LoopSpec>)[loopKey] = { settings, makeDelay };
+  return strategy;
 }

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { PollingStoppedError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
+import { resultVariantOf } from '../internal/result-variant.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /**
@@ -12,24 +13,27 @@ import type { TaskSnapshot } from '../snapshot.js';
  * const report = await firstValueFrom(pollTask$(source).pipe(toResult()));
  */
 export function toResult<R>(): OperatorFunction<TaskEvent<R>, R> {
-  return (source) =>
-    new Observable<R>((subscriber) => {
-      let last: TaskSnapshot | undefined;
-      let done = false;
-      return source.subscribe({
-        next(event) {
-          if (done) return;
-          last = event.snapshot;
-          if (event.type === 'result') {
-            done = true;
-            subscriber.next(event.result);
-            subscriber.complete();
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete() {
-          if (!done) subscriber.error(new PollingStoppedError(last));
-        },
-      });
-    });
+  return (source) => resultVariantOf<R>(source) ?? new Observable<R>((subscriber) => source.subscribe(new ResultOnly(subscriber)));
+}
+
+/** toResult's observer: prototype methods, so a subscription costs one small object and no closures. */
+class ResultOnly<R> implements Observer<TaskEvent<R>> {
+  private last: TaskSnapshot | undefined = undefined;
+  private done = false;
+  constructor(private readonly subscriber: Subscriber<R>) {}
+  next(event: TaskEvent<R>): void {
+    if (this.done) return;
+    this.last = event.snapshot;
+    if (event.type === 'result') {
+      this.done = true;
+      this.subscriber.next(event.result);
+      this.subscriber.complete();
+    }
+  }
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+  complete(): void {
+    if (!this.done) this.subscriber.error(new PollingStoppedError(this.last));
+  }
 }

@@ -87,8 +87,10 @@ export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
 
   const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
+  const delay = (wait: number): number => backoffDelay(shape, wait, random);
   return rebuildable(
-    pollLoop(settings, () => (wait) => backoffDelay(shape, wait, random)),
+    // Stateless (the wait count comes from the loop), so every subscription shares one delay function.
+    pollLoop(settings, () => delay),
     (changes) => withBackoff({ ...options, ...changes }),
   );
 }

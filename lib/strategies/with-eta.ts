@@ -88,7 +88,8 @@ export function withEta(config?: WithEtaConfig): AnyPollStrategy {
       const latest: ProgressPoint[] = [];
       let trusted = false;
       let late = 0;
-      return (wait, reading, now) => {
+      return (wait, reading, scheduler) => {
+        const now = scheduler.now();
         if (reading?.progress !== undefined) {
           const point = { at: now, progress: reading.progress };
           first ??= point;

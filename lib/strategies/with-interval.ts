@@ -26,8 +26,10 @@ export function withInterval(ms: number, config?: WithIntervalConfig): AnyPollSt
   const interval = checkNumber(fn, 'ms', ms, 0);
   checkOptions(fn, config, loopOptionNames);
   const settings = checkLoopOptions(fn, config);
+  const delay = (): number => interval;
   return rebuildable(
-    pollLoop(settings, () => () => interval),
+    // Stateless, so every subscription shares one delay function.
+    pollLoop(settings, () => delay),
     (changes) => withInterval(interval, { ...config, ...changes }),
   );
 }
