@@ -8,7 +8,7 @@ import type { TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
 import { taskSource } from '../task-source.js';
 import { isDialect, type Dialect, type DialectReading } from './dialect.js';
-import { pause, send, type Fetch, type HeadersOption, type HttpAnswer, type Transport } from './transport.js';
+import { pause, send, sentHeaders, type Fetch, type HeadersOption, type HttpAnswer, type Transport } from './transport.js';
 import { allowedOriginsOf, checkUrl } from './url-guard.js';
 
 /** The options every HTTP source takes, whatever its service. */
@@ -72,6 +72,7 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
   return {
     fetch: checkFunction(fn, 'fetch', options.fetch, defaultFetch),
     headers,
+    fixed: sentHeaders(typeof headers === 'object' ? headers : undefined),
     requestTimeoutMs: checkNumber(fn, 'requestTimeoutMs', options.requestTimeoutMs, 30_000, { min: 1 }),
     maxBodyBytes: checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 10 * 1024 * 1024, { min: 1 }),
     allowed: allowedOriginsOf(fn, options.allowedOrigins, url),
@@ -164,7 +165,9 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
   const idempotencyToken = randomToken();
   const config = {
     id,
-    read: async (signal: AbortSignal) => readingOf(await send(transport, { method: 'GET', url: statusUrl, signal, notFound: notFound() })),
+    // taskSource hands over the controller of `signal` too (see fromAbortable): the request timeout aborts it.
+    read: async (signal: AbortSignal, controller?: AbortController) =>
+      readingOf(await send(transport, { method: 'GET', url: statusUrl, checked: true, signal, controller, notFound: notFound() })),
     ...(resultUrl === undefined
       ? {}
       : {

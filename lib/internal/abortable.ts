@@ -2,13 +2,17 @@ import { Observable } from 'rxjs';
 import { SourceContractError } from '../errors.js';
 import { isSubscribable, isThenable } from './observable-like.js';
 
-/** A function given an AbortSignal that answers with a Promise or an Observable. */
-export type AbortableCall<T> = (signal: AbortSignal) => PromiseLike<T> | Observable<T>;
+/**
+ * A function given an AbortSignal that answers with a Promise or an Observable. It also gets the signal's
+ * controller, which serves this one call: the library's own calls abort it on a timeout instead of linking a
+ * controller of their own (user functions of taskSource are typed with the signal alone).
+ */
+export type AbortableCall<T> = (signal: AbortSignal, controller: AbortController) => PromiseLike<T> | Observable<T>;
 
 /**
- * A cold Observable that calls `call` with a fresh AbortSignal on each subscription and aborts that signal
- * when the subscriber leaves before the answer came. `what` names the call in error messages
- * (e.g. `source "job-1" read()`).
+ * A cold Observable that calls `call` with a fresh AbortSignal (and its controller) on each subscription and
+ * aborts that signal when the subscriber leaves before the answer came. `what` names the call in error
+ * messages (e.g. `source "job-1" read()`).
  */
 export function fromAbortable<T>(call: AbortableCall<T>, what: string, taskId?: string): Observable<T> {
   return new Observable<T>((subscriber) => {
@@ -16,7 +20,7 @@ export function fromAbortable<T>(call: AbortableCall<T>, what: string, taskId?: 
     let settled = false;
     let answer: PromiseLike<T> | Observable<T>;
     try {
-      answer = call(controller.signal);
+      answer = call(controller.signal, controller);
     } catch (error) {
       subscriber.error(error);
       return;
