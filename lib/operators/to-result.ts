@@ -9,6 +9,9 @@ import type { TaskSnapshot } from '../snapshot.js';
  * errors pass through. A stream that completes without a result (cut short by `take`, say) errors with
  * {@link PollingStoppedError} rather than completing empty.
  *
+ * Placed directly on {@link pollTask$} (or on its `cancelOnUnsubscribe()` variant), it asks the engine for the
+ * result alone: no progress events are built and no subscription sits in between. The outcome is the same.
+ *
  * @example
  * const report = await firstValueFrom(pollTask$(source).pipe(toResult()));
  */
