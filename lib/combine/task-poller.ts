@@ -232,7 +232,10 @@ class Entry implements Observer<TaskEvent<unknown>> {
     else subscriber.complete();
   }
 
+  // The engine tells the entry directly, with no Subscriber in between to drop what comes after the end; the
+  // engine sends nothing then, and these checks keep it so.
   next(event: TaskEvent<unknown>): void {
+    if (this.finished) return;
     this.sawTerminal = isTerminalStatus(event.snapshot.runStatus);
     this.last = event;
     const { watchers } = this;
@@ -242,13 +245,14 @@ class Entry implements Observer<TaskEvent<unknown>> {
   }
 
   error(error: unknown): void {
+    if (this.finished) return;
     this.failed = true;
     this.failure = error;
     this.end();
   }
 
   complete(): void {
-    this.end();
+    if (!this.finished) this.end();
   }
 
   private end(): void {
