@@ -36,10 +36,19 @@ describe('load with faults', () => {
         },
       });
     }
-    await until(() => endings.size + strays.length === tasks.length && poller.stats().inFlight === 0, 'every task to end', 50_000);
+    await until(
+      () => endings.size + strays.length === tasks.length && poller.stats().inFlight === 0,
+      'every task to end',
+      50_000,
+    ).catch((error: Error) => {
+      // Say how far it got: tasks ended, requests in flight and queued, loops still polling.
+      throw new Error(`${error.message}: ${endings.size + strays.length} of ${tasks.length} ended; ${JSON.stringify(poller.stats())}`);
+    });
 
     expect(strays).toEqual([]);
-    expect(tasks.every((task) => endings.get(task.id)?.length === 1)).toBe(true);
+    // Named, so a failure says which tasks ended other than once and how.
+    const notOnce = tasks.filter((task) => endings.get(task.id)?.length !== 1);
+    expect(notOnce.map((task) => `${task.dialect} ${task.id}: ${String(endings.get(task.id) ?? 'no ending')}`)).toEqual([]);
     const failures = [...endings.values()].flat().filter((ending): ending is PollTaskError => ending !== 'result');
     expect(new Set(failures.map((error) => error.kind))).toEqual(new Set(['decode']));
     expect(failures.length).toBeGreaterThan(0);
