@@ -18,7 +18,7 @@ import {
   type TaskReading,
 } from '../lib/index.js';
 import { reading } from './helpers/readings.js';
-import { newTestScheduler, scriptedSource } from './helpers/sources.js';
+import { newTestScheduler, scriptedSource, trackingScheduler } from './helpers/sources.js';
 
 /** The same strategy as a plain operator: the engine cannot see the built-in loop behind it. */
 const asOperator =
@@ -209,6 +209,22 @@ describe('a loop stopped while a synchronous reading is delivered', () => {
       flush();
       expect(results).toEqual(['report']);
       expect(poller.stats()).toMatchObject({ polling: 0, finished: 1, watchers: 0 });
+    });
+  });
+});
+
+describe('a wait answered inside its timer', () => {
+  it('schedules every next wait through the scheduler it was given, even one that wraps another', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ flush }) => {
+      // Wraps the test scheduler, as the CLI's next-poll clock does; the source answers synchronously, inside
+      // the timer's action, where a loop may reschedule that action instead of asking its scheduler.
+      const timers = trackingScheduler(scheduler);
+      const source = scriptedSource<string>('t-1', (call) => of(call < 4 ? reading.running() : succeeded));
+      pollTask$(source, withInterval(10, { scheduler: timers })).subscribe();
+      flush();
+      expect(timers.scheduled).toEqual([10, 10, 10, 10]);
+      expect(timers.pending).toBe(0);
     });
   });
 });

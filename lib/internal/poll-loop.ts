@@ -137,12 +137,21 @@ class RequestObserver<R> implements Observer<TaskReading<R>> {
 }
 
 function askAgain(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
-  // Only an RxJS action is rescheduled; a hand-made scheduler that calls work without one gets new timers.
-  loop!.timerFired(this instanceof Subscription ? this : undefined);
+  loop!.timerFired(this);
 }
 
 function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
   loop!.deadlinePassed();
+}
+
+/**
+ * `action` when it is an RxJS action of `scheduler` itself, which may be rescheduled from inside its work.
+ * RxJS's actions keep their scheduler in a field of that name (AsyncAction and its kin, VirtualAction).
+ */
+function ownAction(action: unknown, scheduler: SchedulerLike): SchedulerAction<Loop<unknown>> | undefined {
+  return action instanceof Subscription && (action as { scheduler?: unknown }).scheduler === scheduler
+    ? (action as SchedulerAction<Loop<unknown>>)
+    : undefined;
 }
 
 /**
@@ -206,11 +215,13 @@ export abstract class Loop<R> implements Unsubscribable {
   }
 
   /** The scheduler's call when a wait is over; `action` is the scheduled action that is running. */
-  timerFired(action: SchedulerAction<Loop<unknown>> | undefined): void {
+  timerFired(action: SchedulerAction<Loop<unknown>>): void {
     this.timer = undefined;
     // A request answered while the action runs (an in-memory source) has its next wait scheduled on the same
     // action, RxJS's recursive scheduling: with the same delay the timer is kept instead of a new one made.
-    this.action = action;
+    // Only an action of the loop's own scheduler: one that wraps another (to watch when polls are due, say)
+    // must see every wait, and a hand-made scheduler may call work without an action at all.
+    this.action = ownAction(action, this.settings.scheduler);
     try {
       this.ask();
     } finally {
