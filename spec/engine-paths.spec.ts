@@ -118,7 +118,7 @@ describe('the engine runs a built-in strategy on the source exactly as the strat
     });
   }
 
-  it('reports the failure the same way for the scenarios that fail', () => {
+  it('gives the time-limit error its snapshot, with the reads on schedule', () => {
     const fused = run([reading.running(0.1)], withInterval(10, { maxWaitMs: 35 }), { latency: 0, fused: true });
     expect(fused.error?.name).toBe('TaskTimeoutError');
     expect(fused.error?.lastSnapshot).toMatchObject({ polls: 4, progress: 0.1 });

@@ -34,17 +34,15 @@ function report(onError: CancelErrorHandler, error: unknown, task: TaskHandle): 
 // Streams that know their tasks from the start (pollTask$, startTask$) carry a ready-made variant of
 // themselves that cancels on unsubscribe; cancelOnUnsubscribe() uses it when it sits directly on them, so an
 // unsubscribe before the first reading still cancels. A registered symbol works across copies of the library.
-const variantKey: unique symbol = Symbol.for('poll-task.cancelOnUnsubscribe');
-
 /**
- * The key of a stream's cancel-on-unsubscribe variant, for stream classes that define the variant as a method
+ * The key of a stream's cancel-on-unsubscribe variant; stream classes may define the variant as a method
  * (no per-stream property): `[cancelVariantKey](onError) { … }`.
  */
-export const cancelVariantKey: typeof variantKey = variantKey;
+export const cancelVariantKey: unique symbol = Symbol.for('poll-task.cancelOnUnsubscribe');
 
 /** A stream that can produce its own cancel-on-unsubscribe variant. */
 export type WithCancelVariant<T> = Observable<T> & {
-  readonly [variantKey]?: (onError: CancelErrorHandler) => Observable<T>;
+  readonly [cancelVariantKey]?: (onError: CancelErrorHandler) => Observable<T>;
 };
 
 /** Attaches the cancel-on-unsubscribe variant to `stream` and returns it. */
@@ -55,10 +53,10 @@ export function attachCancelVariant<T>(
   const make = (onError: CancelErrorHandler): Observable<T> => {
     const canceling = variant(onError);
     // Applying cancelOnUnsubscribe() twice must not cancel twice: the variant is its own variant.
-    Object.defineProperty(canceling, variantKey, { value: () => canceling });
+    Object.defineProperty(canceling, cancelVariantKey, { value: () => canceling });
     return canceling;
   };
-  Object.defineProperty(stream, variantKey, { value: make });
+  Object.defineProperty(stream, cancelVariantKey, { value: make });
   return stream;
 }
 
@@ -66,6 +64,6 @@ export function attachCancelVariant<T>(
 export function cancelVariantOf<T>(
   stream: Observable<T>,
 ): ((onError: CancelErrorHandler) => Observable<T>) | undefined {
-  const variant = (stream as WithCancelVariant<T>)[variantKey];
+  const variant = (stream as WithCancelVariant<T>)[cancelVariantKey];
   return typeof variant === 'function' ? (onError) => variant.call(stream, onError) : undefined;
 }
