@@ -1,6 +1,6 @@
 import crossFetch from 'cross-fetch';
 import type * as t from 'io-ts';
-import { UnknownStatusError, isPollTaskError, type TransportError } from '../errors.js';
+import { TransportError, UnknownStatusError, isPollTaskError } from '../errors.js';
 import { defaultRandom } from '../internal/clock.js';
 import { decodeOrThrow } from '../internal/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
@@ -58,6 +58,21 @@ export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTime
 const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
 const resultAttempts = 3;
 
+/**
+ * The result request failed `resultAttempts` times in a row: nothing asks again, so the last failure's "will be
+ * retried" would mislead. Still `retryable`: asking again later may well work, and the task did succeed.
+ */
+function gaveUp(last: TransportError, taskId: string): TransportError {
+  const said = last.message.replace(/(; it|, so it|, so the request) will be (asked again|retried)\.$/, '.');
+  return new TransportError(`The result of task "${taskId}" could not be fetched in ${resultAttempts} attempts; the last one: ${said}`, {
+    retryable: true,
+    taskId,
+    cause: last,
+    ...(last.url === undefined ? {} : { url: last.url }),
+    ...(last.status === undefined ? {} : { status: last.status }),
+  });
+}
+
 /** Checks the options shared by every HTTP source and builds what its requests share. */
 export function transportFor(fn: string, options: HttpSourceOptions<unknown>, url: string, service: string, taskId: string): Transport {
   const { headers } = options;
@@ -112,7 +127,7 @@ function randomToken(): string {
  *   {@link UnsafeUrlError} before it is sent.
  *
  * The result is validated with the `result` codec; where the service keeps it apart (`resultUrl`), it is
- * fetched, retrying a retryable failure up to 3 times. The dialect's default waiting travels with the source.
+ * fetched in up to 3 attempts when it fails transiently. The dialect's default waiting travels with the source.
  *
  * @throws TypeError naming the option, for a bad option; {@link UnsafeUrlError} for a URL that may not be requested.
  *
@@ -179,7 +194,8 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
                 return selectResult === undefined ? answer.body : selectResult.call(dialect, answer.body);
               } catch (error) {
                 const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
-                if (!transient || attempt >= resultAttempts) throw error;
+                if (!transient) throw error;
+                if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
                 // The task is done; losing its result to one 503 would lose its outcome.
                 await pause((error as TransportError).retryAfterMs ?? 1000 * attempt, signal);
               }

@@ -62,6 +62,10 @@ describe('httpTask', () => {
     const outcome = await run(evoJob({ url: task.url }));
     expect(outcome.error).toBeInstanceOf(TransportError);
     expect((outcome.error as TransportError).status).toBe(502);
+    expect((outcome.error as TransportError).retryable).toBe(true);
+    // It says that nothing asks again, not the last request's "will be retried".
+    expect((outcome.error as Error).message).toMatch(/^The result of task ".+" could not be fetched in 3 attempts; the last one: GET .+ answered 502 .+ is busy or unavailable\.$/);
+    expect(((outcome.error as Error).cause as Error).message).toMatch(/will be retried\.$/);
     expect(sim.requests.filter((r) => r.path === resultPath)).toHaveLength(3);
   });
 });

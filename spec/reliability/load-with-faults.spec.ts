@@ -50,7 +50,16 @@ describe('load with faults', () => {
     const notOnce = tasks.filter((task) => endings.get(task.id)?.length !== 1);
     expect(notOnce.map((task) => `${task.dialect} ${task.id}: ${String(endings.get(task.id) ?? 'no ending')}`)).toEqual([]);
     const failures = [...endings.values()].flat().filter((ending): ending is PollTaskError => ending !== 'result');
-    expect(new Set(failures.map((error) => error.kind))).toEqual(new Set(['decode']));
+    // Besides malformed bodies, one ending is allowed: an Evo result fetch (the only dialect that fetches the
+    // result apart) gives up after three transient failures in a row, about one run in ten at this fault
+    // rate. Anything else is named in the failure.
+    const unexpected = tasks.flatMap((task) =>
+      (endings.get(task.id) ?? [])
+        .filter((ending): ending is PollTaskError => ending !== 'result' && ending.kind !== 'decode')
+        .filter((error) => !(task.dialect === 'evo' && error.kind === 'transport' && /could not be fetched in 3 attempts/.test(error.message)))
+        .map((error) => `${task.dialect} ${task.id}: ${error.kind}: ${error.message}`),
+    );
+    expect(unexpected).toEqual([]);
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.length).toBeLessThan(100);
     const faulted = sim.requests.filter((r) => r.fault !== undefined).length;
