@@ -1,7 +1,7 @@
 import { ignoreElements, Observable } from 'rxjs';
 import type * as t from 'io-ts';
 import { fromAbortable } from './internal/abortable.js';
-import { decodeOrThrow } from './internal/decode.js';
+import { decoderFor } from './internal/decode.js';
 import { checkOptions } from './internal/options.js';
 import type { TaskReading } from './snapshot.js';
 import type { TaskSource } from './source.js';
@@ -87,30 +87,52 @@ export function taskSource<R>(config: TaskSourceConfig<R> | DecodedTaskSourceCon
     throw new TypeError(`${fn}: option "resultCodec" must be an io-ts codec (with decode()), but was ${typeof resultCodec}.`);
   }
 
-  const what = `Source "${id}"`;
-  const decode =
-    resultCodec === undefined
-      ? (value: unknown): R => value as R
-      : (value: unknown): R => decodeOrThrow(resultCodec, value, `The result of task "${id}"`, id);
-
-  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `${what} read()`, id);
+  const decode = resultDecoder(id, resultCodec);
+  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `Source "${id}" read()`, id);
   // One cold Observable serves every read: each subscription calls `read` anew with its own signal.
   const read$: Observable<TaskReading<R>> =
-    resultCodec === undefined
-      ? (rawRead$ as Observable<TaskReading<R>>)
-      : mapOrError(rawRead$, (reading): TaskReading<R> =>
-          reading?.runStatus === 'succeeded' && reading.result !== undefined
-            ? { ...reading, result: decode(reading.result) }
-            : (reading as TaskReading<R>),
-        );
+    decode === undefined ? (rawRead$ as Observable<TaskReading<R>>) : mapOrError(rawRead$, (reading) => decodedReading(reading, decode));
+  return assembleSource(id, read$, config, decode);
+}
 
+/** Validates (and types) a task's result with `codec`; undefined without a codec. */
+export function resultDecoder<R>(id: string, codec: t.Decoder<unknown, R> | undefined): ((value: unknown) => R) | undefined {
+  return codec === undefined ? undefined : decoderFor(codec, `The result of task "${id}"`, id);
+}
+
+/** `reading` with its inline result (of a succeeded task) decoded. */
+export function decodedReading<R>(reading: TaskReading<unknown>, decode: (value: unknown) => R): TaskReading<R> {
+  return reading?.runStatus === 'succeeded' && reading.result !== undefined ? { ...reading, result: decode(reading.result) } : (reading as TaskReading<R>);
+}
+
+/** What a source has besides its status read. */
+interface SourceParts<R> {
+  readonly result?: ((last: TaskReading<R>, signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
+  readonly cancel?: ((signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
+  readonly defaultStrategy?: PollStrategy | undefined;
+}
+
+/**
+ * A frozen source of `read$` and of the optional functions of `parts` (checked already), each request run
+ * through fromAbortable, results validated by `decode`. taskSource builds `read$` from a user's function;
+ * httpTask builds its own.
+ */
+export function assembleSource<R>(
+  id: string,
+  read$: Observable<TaskReading<R>>,
+  parts: SourceParts<R>,
+  decode: ((value: unknown) => R) | undefined,
+): TaskSource<R> {
+  const { result, cancel, defaultStrategy } = parts;
   const source: { -readonly [K in keyof TaskSource<R>]: TaskSource<R>[K] } = { id, read: () => read$ };
   if (result !== undefined) {
-    const fetchResult = result as (last: TaskReading<unknown>, signal: AbortSignal) => SourceAnswer<unknown>;
-    source.result = (last) => mapOrError(fromAbortable((signal) => fetchResult(last, signal), `${what} result()`, id), decode);
+    source.result = (last) => {
+      const fetched = fromAbortable((signal) => result(last, signal), `Source "${id}" result()`, id);
+      return decode === undefined ? (fetched as Observable<R>) : mapOrError(fetched, decode);
+    };
   }
   if (cancel !== undefined) {
-    const cancel$ = fromAbortable(cancel, `${what} cancel()`, id).pipe(ignoreElements());
+    const cancel$ = fromAbortable(cancel, `Source "${id}" cancel()`, id).pipe(ignoreElements());
     source.cancel = () => cancel$ as Observable<void>;
   }
   if (defaultStrategy !== undefined) source.defaultStrategy = defaultStrategy;

@@ -4,7 +4,10 @@ import type { RunStatus, TaskFailure } from '../snapshot.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import type { HeaderReader } from './transport.js';
 
-/** What a dialect makes of one status answer. `raw` and `retryAfterMs` are filled in by {@link httpTask}. */
+/**
+ * What a dialect makes of one status answer. `raw` and `retryAfterMs` are filled in by {@link httpTask}; the
+ * reading carries the fields below and no others.
+ */
 export interface DialectReading {
   /** The status on the common lifecycle, or `undefined` when the service's word is not one the dialect knows: the wait then ends with {@link UnknownStatusError}. */
   readonly runStatus: RunStatus | undefined;

@@ -1,14 +1,16 @@
 import crossFetch from 'cross-fetch';
 import type * as t from 'io-ts';
 import { TransportError, UnknownStatusError, isPollTaskError } from '../errors.js';
+import { fromAbortable } from '../internal/abortable.js';
 import { defaultRandom } from '../internal/clock.js';
-import { decodeOrThrow } from '../internal/decode.js';
+import { decoderFor } from '../internal/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
 import type { TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
-import { taskSource } from '../task-source.js';
+import { assembleSource, decodedReading, resultDecoder } from '../task-source.js';
 import { isDialect, type Dialect, type DialectReading } from './dialect.js';
 import { pause, send, sentHeaders, type Fetch, type HeadersOption, type HttpAnswer, type Transport } from './transport.js';
+import { fetchKindOf } from './fetch-kind.js';
 import { allowedOriginsOf, checkUrl } from './url-guard.js';
 
 /** The options every HTTP source takes, whatever its service. */
@@ -84,8 +86,9 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
       if (typeof value !== 'string') throw new TypeError(`${fn}: header "${name}" must be a string, but was ${typeof value}.`);
     }
   }
+  const fetch = checkFunction(fn, 'fetch', options.fetch, defaultFetch);
   return {
-    fetch: checkFunction(fn, 'fetch', options.fetch, defaultFetch),
+    fetch,
     headers,
     fixed: sentHeaders(typeof headers === 'object' ? headers : undefined),
     requestTimeoutMs: checkNumber(fn, 'requestTimeoutMs', options.requestTimeoutMs, 30_000, { min: 1 }),
@@ -93,6 +96,7 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
     allowed: allowedOriginsOf(fn, options.allowedOrigins, url),
     taskId,
     service,
+    kind: fetchKindOf(fetch),
   };
 }
 
@@ -161,59 +165,69 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
       ? `the task was found before, so its data has expired on ${dialect.name}${dialect.expiredMessage === undefined ? '' : ` (${dialect.expiredMessage})`}; its outcome can no longer be read.`
       : `check the task id and the service URL; no such task is known to ${dialect.name}.`;
 
+  const decodeStatus = decoderFor(dialect.status, `The status answer for task "${id}" (${dialect.name})`, id);
   const readingOf = (answer: HttpAnswer): TaskReading<unknown> => {
-    const body = decodeOrThrow(dialect.status, answer.body, `The status answer for task "${id}" (${dialect.name})`, id);
-    const mapped: DialectReading = dialect.toReading(body, answer);
+    const mapped: DialectReading = dialect.toReading(decodeStatus(answer.body), answer);
     if (mapped.runStatus === undefined) throw new UnknownStatusError(mapped.vendorStatus, { taskId: id, raw: answer.body });
     seen = true;
-    const progress = clampProgress(mapped.progress);
-    return {
-      ...mapped,
+    // The fields of a reading copied one by one, not spread: a spread of the dialect's object costs a slow
+    // copy per reading, and readings of one source then share one shape.
+    const reading: { -readonly [K in keyof TaskReading<unknown>]: TaskReading<unknown>[K] } = {
       runStatus: mapped.runStatus,
-      progress,
+      vendorStatus: mapped.vendorStatus,
+      progress: clampProgress(mapped.progress),
       raw: answer.body,
-      ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }),
     };
+    if (mapped.subtask !== undefined) reading.subtask = mapped.subtask;
+    if (mapped.message !== undefined) reading.message = mapped.message;
+    if (mapped.result !== undefined) reading.result = mapped.result;
+    if (mapped.failure !== undefined) reading.failure = mapped.failure;
+    if (answer.retryAfterMs !== undefined) reading.retryAfterMs = answer.retryAfterMs;
+    return reading;
   };
+
+  const decode = resultDecoder(id, options.result);
+  // Not a taskSource function: the status read's abort signal is of the transport's kind (a light one for
+  // cross-fetch), and it serves this request alone, so the request timeout aborts it directly.
+  const read$ = fromAbortable<TaskReading<R>>(
+    (signal, abort) =>
+      // A literal, not a spread of a shared one: V8 copies a spread object by a slower path.
+      send(transport, { method: 'GET', url: statusUrl, checked: true, signal, controller: abort, notFound }).then((answer) => {
+        const reading = readingOf(answer);
+        return decode === undefined ? (reading as TaskReading<R>) : decodedReading(reading, decode);
+      }),
+    `Source "${id}" read()`,
+    id,
+    transport.kind.newAbort,
+  );
 
   const { resultUrl, selectResult, cancel } = dialect;
   const idempotencyToken = randomToken();
-  const config = {
-    id,
-    // taskSource hands over the controller of `signal` too (see fromAbortable): the request timeout aborts it.
-    read: async (signal: AbortSignal, controller?: AbortController) =>
-      readingOf(await send(transport, { method: 'GET', url: statusUrl, checked: true, signal, controller, notFound: notFound() })),
-    ...(resultUrl === undefined
-      ? {}
-      : {
-          result: async (last: TaskReading<unknown>, signal: AbortSignal) => {
-            const target = resultUrl.call(dialect, statusUrl, last.raw);
-            for (let attempt = 1; ; attempt++) {
-              try {
-                const answer = await send(transport, { method: 'GET', url: target, signal, notFound: notFound() });
-                return selectResult === undefined ? answer.body : selectResult.call(dialect, answer.body);
-              } catch (error) {
-                const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
-                if (!transient) throw error;
-                if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
-                // The task is done; losing its result to one 503 would lose its outcome.
-                await pause((error as TransportError).retryAfterMs ?? 1000 * attempt, signal);
-              }
+  const fetchResult =
+    resultUrl === undefined
+      ? undefined
+      : async (last: TaskReading<unknown>, signal: AbortSignal): Promise<unknown> => {
+          const target = resultUrl.call(dialect, statusUrl, last.raw);
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const answer = await send(transport, { method: 'GET', url: target, signal, notFound });
+              return selectResult === undefined ? answer.body : selectResult.call(dialect, answer.body);
+            } catch (error) {
+              const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
+              if (!transient) throw error;
+              if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
+              // The task is done; losing its result to one 503 would lose its outcome.
+              await pause((error as TransportError).retryAfterMs ?? 1000 * attempt, signal);
             }
-          },
-        }),
-    ...(cancel === undefined
-      ? {}
-      : {
-          cancel: async (signal: AbortSignal) => {
-            const request = cancel.call(dialect, statusUrl, { idempotencyToken });
-            await send(transport, { ...request, signal, notFound: notFound() });
-          },
-        }),
-    ...(dialect.defaultStrategy === undefined ? {} : { defaultStrategy: dialect.defaultStrategy }),
-  };
-  const source =
-    options.result === undefined ? (taskSource(config) as TaskSource<R>) : taskSource({ ...config, resultCodec: options.result });
+          }
+        };
+  const cancelTask =
+    cancel === undefined
+      ? undefined
+      : async (signal: AbortSignal): Promise<void> => {
+          await send(transport, { ...cancel.call(dialect, statusUrl, { idempotencyToken }), signal, notFound });
+        };
+  const source = assembleSource(id, read$, { result: fetchResult, cancel: cancelTask, defaultStrategy: dialect.defaultStrategy }, decode);
   return describeHttpSource(source, { url: statusUrl, dialect: dialect.name });
 }
 

@@ -2,21 +2,29 @@ import { Observable } from 'rxjs';
 import { SourceContractError } from '../errors.js';
 import { isSubscribable, isThenable } from './observable-like.js';
 
-/**
- * A function given an AbortSignal that answers with a Promise or an Observable. It also gets the signal's
- * controller, which serves this one call: the library's own calls abort it on a timeout instead of linking a
- * controller of their own (user functions of taskSource are typed with the signal alone).
- */
-export type AbortableCall<T> = (signal: AbortSignal, controller: AbortController) => PromiseLike<T> | Observable<T>;
+/** What aborts one call: a platform AbortController, or an object that serves as one (see fetchKindOf). */
+export interface RequestAbort {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
 
 /**
- * A cold Observable that calls `call` with a fresh AbortSignal (and its controller) on each subscription and
+ * A function given an AbortSignal that answers with a Promise or an Observable. It also gets what aborts the
+ * signal, which serves this one call: the library's own requests abort it on a timeout instead of linking a
+ * controller of their own (user functions of taskSource are typed with the signal alone).
+ */
+export type AbortableCall<T> = (signal: AbortSignal, abort: RequestAbort) => PromiseLike<T> | Observable<T>;
+
+const platformAbort = (): RequestAbort => new AbortController();
+
+/**
+ * A cold Observable that calls `call` with a fresh AbortSignal (made by `newAbort`) on each subscription and
  * aborts that signal when the subscriber leaves before the answer came. `what` names the call in error
  * messages (e.g. `source "job-1" read()`).
  */
-export function fromAbortable<T>(call: AbortableCall<T>, what: string, taskId?: string): Observable<T> {
+export function fromAbortable<T>(call: AbortableCall<T>, what: string, taskId?: string, newAbort = platformAbort): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const controller = new AbortController();
+    const controller = newAbort();
     let settled = false;
     let answer: PromiseLike<T> | Observable<T>;
     try {

@@ -1,6 +1,8 @@
 // HTTP overhead: CPU per status request through httpTask, next to a bare GET + JSON parse of the same URL, with
 // cross-fetch and with the platform's fetch; the simulator runs in a child process. Connection reuse is checked
 // by the connections the simulator saw opened.
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
 import crossFetch from 'cross-fetch';
 import { lastValueFrom } from 'rxjs';
 import { httpTask, benchling, type Fetch } from 'poll-task/http';
@@ -8,13 +10,21 @@ import type { SimTask } from 'poll-task/testing';
 import { machine, table, writeSection } from './report';
 import { post, serveInChild } from './server';
 
-const REQUESTS = Number(process.env.HTTP_REQUESTS ?? 3000);
+const REQUESTS = Number(process.env.HTTP_REQUESTS ?? 6000);
+const ROUNDS = Number(process.env.HTTP_ROUNDS ?? 15);
+/** Fresh processes per fetch: each optimizes the code its own way, so one process's ratio is one sample. */
+const PROCESSES = Number(process.env.HTTP_PROCESSES ?? 5);
+// Measured: both paths settle after about 2,500 requests of each kind in a fresh process (JIT tiers, inline caches).
+const WARM_UP = 3000;
+
+const fetches: Record<string, Fetch> = {
+  'cross-fetch': crossFetch as Fetch,
+  'the platform fetch': (target, init) => fetch(target, init),
+};
 
 async function connections(url: string): Promise<number> {
   return ((await (await fetch(`${url}/_sim/stats`)).json()) as { connections: number }).connections;
 }
-
-const ROUNDS = Number(process.env.HTTP_ROUNDS ?? 9);
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,14 +40,31 @@ async function cpuOf(run: () => Promise<void>, count: number): Promise<number> {
   return (used.user + used.system) / count;
 }
 
+/** What one worker process measured. */
+interface Sample {
+  readonly bare: number;
+  readonly ours: number;
+  /** Connections the simulator saw opened while this process sent its requests. */
+  readonly opened: number;
+}
+
 /**
- * The bare GET and httpTask, warmed up alike, then measured in ROUNDS alternating turns of REQUESTS / ROUNDS
- * requests each; the median turn of each is its figure. (Measuring one after the other, once each, favoured
- * whichever went second: it ran on code the first had already warmed.)
+ * One worker process: the bare GET and httpTask, warmed up alike, then measured in ROUNDS alternating turns of
+ * REQUESTS / ROUNDS requests each; the median turn of each is its figure. (Measuring one after the other, once
+ * each, favoured whichever went second: it ran on code the first had already warmed.)
  */
-async function compare(bare: () => Promise<void>, ours: () => Promise<void>): Promise<[bare: number, ours: number]> {
-  for (let i = 0; i < 200; i++) await bare();
-  for (let i = 0; i < 200; i++) await ours();
+async function measure(url: string, taskUrl: string, fetcher: Fetch): Promise<Sample> {
+  const bare = async (): Promise<void> => {
+    const response = await fetcher(taskUrl, { method: 'GET', headers: { accept: 'application/json' } });
+    await response.json();
+  };
+  const source = httpTask({ url: taskUrl, dialect: benchling, fetch: fetcher });
+  const ours = async (): Promise<void> => {
+    await lastValueFrom(source.read());
+  };
+  const before = await connections(url);
+  for (let i = 0; i < WARM_UP; i++) await bare();
+  for (let i = 0; i < WARM_UP; i++) await ours();
   const perTurn = Math.ceil(REQUESTS / ROUNDS);
   const bareTurns: number[] = [];
   const ourTurns: number[] = [];
@@ -45,45 +72,66 @@ async function compare(bare: () => Promise<void>, ours: () => Promise<void>): Pr
     bareTurns.push(await cpuOf(bare, perTurn));
     ourTurns.push(await cpuOf(ours, perTurn));
   }
-  return [median(bareTurns), median(ourTurns)];
+  // Includes the one or two connections of the stats requests themselves.
+  return { bare: median(bareTurns), ours: median(ourTurns), opened: (await connections(url)) - before };
+}
+
+/** Runs one measurement in a fresh process (this file, forked with its arguments). */
+function inWorker(url: string, taskUrl: string, fetchName: string): Promise<Sample> {
+  return new Promise((done, failed) => {
+    const child = fork(resolve(__dirname, 'http.js'), ['--worker', url, taskUrl, fetchName], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (sample) => done(sample as Sample));
+    child.once('exit', (code) => failed(new Error(`the HTTP bench worker for ${fetchName} ended with code ${code} before it answered`)));
+  });
 }
 
 export async function http(): Promise<void> {
   const { url, child } = await serveInChild();
   try {
     const task = (await post(`${url}/_sim/tasks`, { dialect: 'benchling', durationMs: 3_600_000 })) as SimTask;
-    const bare = (fetcher: Fetch) => async () => {
-      const response = await fetcher(task.url, { method: 'GET', headers: { accept: 'application/json' } });
-      await response.json();
-    };
-    const through = (fetcher: Fetch) => {
-      const source = httpTask({ url: task.url, dialect: benchling, fetch: fetcher });
-      return async () => {
-        await lastValueFrom(source.read());
-      };
-    };
-    const platform: Fetch = (target, init) => fetch(target, init);
     const rows: string[][] = [];
-    const figures: Record<string, number> = {};
-    for (const [name, fetcher] of [['cross-fetch', crossFetch as Fetch], ['the platform fetch', platform]] as const) {
-      const before = await connections(url);
-      const [bareCpu, oursCpu] = await compare(bare(fetcher), through(fetcher));
-      // Includes the one or two connections of the stats requests themselves.
-      const opened = (await connections(url)) - before;
-      figures[name] = oursCpu / bareCpu;
-      rows.push([name, bareCpu.toFixed(1), oursCpu.toFixed(1), (oursCpu / bareCpu).toFixed(2), String(opened)]);
+    const ratios: Record<string, number> = {};
+    for (const name of Object.keys(fetches)) {
+      const samples: Sample[] = [];
+      for (let run = 0; run < PROCESSES; run++) samples.push(await inWorker(url, task.url, name));
+      const each = samples.map((sample) => sample.ours / sample.bare);
+      ratios[name] = median(each);
+      rows.push([
+        name,
+        median(samples.map((sample) => sample.bare)).toFixed(1),
+        median(samples.map((sample) => sample.ours)).toFixed(1),
+        median(each).toFixed(2),
+        `${Math.min(...each).toFixed(2)} – ${Math.max(...each).toFixed(2)}`,
+        String(Math.max(...samples.map((sample) => sample.opened))),
+      ]);
     }
-    const holds = figures['cross-fetch']! <= 1.15;
+    const perTurn = Math.ceil(REQUESTS / ROUNDS);
+    const perProcess = 2 * (WARM_UP + perTurn * ROUNDS);
+    const holds = ratios['cross-fetch']! <= 1.15;
     const text = [
-      `Sequential status requests of one Benchling task to the simulator in a child process: 200 of each kind to warm up, then ${ROUNDS} alternating turns of ${Math.ceil(REQUESTS / ROUNDS).toLocaleString('en')} bare GETs and ${Math.ceil(REQUESTS / ROUNDS).toLocaleString('en')} httpTask reads; the median turn is shown; ${machine()}.`,
+      `Sequential status requests of one Benchling task to the simulator in a child process. Each row is ${PROCESSES} fresh processes; each process warms up with ${WARM_UP} requests of each kind, then alternates ${ROUNDS} turns of ${perTurn} bare GETs and ${perTurn} httpTask reads, and its figure is its median turn. The row shows the median over the processes and the range of their ratios; ${machine()}.`,
       '',
-      table(['fetch', 'bare GET + JSON parse, CPU µs / request', 'httpTask read(), CPU µs / request', 'ratio', `connections opened for ${2 * (Math.ceil(REQUESTS / ROUNDS) * ROUNDS + 200)} requests`], rows),
+      table(
+        ['fetch', 'bare GET + JSON parse, CPU µs / request', 'httpTask read(), CPU µs / request', 'ratio', 'ratio range', `connections opened per process for ${perProcess.toLocaleString('en')} requests`],
+        rows,
+      ),
       '',
-      `- httpTask at most 1.15× the CPU of a bare cross-fetch GET per status request: ${holds ? 'holds' : `MISSED: ${figures['cross-fetch']!.toFixed(2)}×`}.`,
+      `- httpTask at most 1.15× the CPU of a bare cross-fetch GET per status request: ${holds ? `holds (${ratios['cross-fetch']!.toFixed(2)}×)` : `MISSED: ${ratios['cross-fetch']!.toFixed(2)}×`}.`,
     ].join('\n');
     process.stdout.write(`${text}\n`);
     if (process.env.BENCH_WRITE_DOCS !== '0') writeSection('benchmarks.md', 'http', text);
   } finally {
     child.kill('SIGINT');
   }
+}
+
+if (process.argv[2] === '--worker') {
+  const [url, taskUrl, fetchName] = process.argv.slice(3) as [string, string, string];
+  measure(url, taskUrl, fetches[fetchName]!).then(
+    (sample) => process.send!(sample, () => process.exit(0)),
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,5 +1,6 @@
-// httpTask over cross-fetch on Node (node-fetch 2), whose bodies are Node streams: the size limit, compressed
-// bodies, the request timeout and aborting a request in flight, against a plain HTTP server on 127.0.0.1.
+// httpTask over cross-fetch on Node (node-fetch 2), whose bodies are Node streams and whose headers are read
+// from node-fetch's raw map: the size limit, compressed bodies, Retry-After, the request timeout and aborting a
+// request in flight (with the light abort signal), against a plain HTTP server on 127.0.0.1.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -83,6 +84,21 @@ describe('httpTask over cross-fetch (Node streams)', () => {
       response.end(zipped);
     };
     expect(await read()).toMatchObject({ runStatus: 'running', raw: { message: 'importing' } });
+  });
+
+  it("reads the server's Retry-After and retry-after-ms, on readings and on errors alike", async () => {
+    handler = (_, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'Retry-After': '7' });
+      response.end(status());
+    };
+    expect((await read()).retryAfterMs).toBe(7000);
+    handler = (_, response) => {
+      response.writeHead(503, { 'Retry-After-Ms': '1500', 'Retry-After': '9' });
+      response.end('busy');
+    };
+    const error = await read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).retryAfterMs).toBe(1500);
   });
 
   it('gives up on a slow answer after requestTimeoutMs, as a retryable TransportError', async () => {
