@@ -44,6 +44,21 @@ export interface Deadline {
 /** A Node timer (refreshable, and unref'd so that it never keeps Node running), or a browser's timer id. */
 type Timer = ReturnType<typeof setTimeout> & { refresh?: () => unknown; unref?: () => unknown };
 
+interface ZoneLike {
+  run<T>(fn: () => T): T;
+}
+
+/**
+ * Runs `make` in zone.js's root zone where there is one (Angular). The shared deadline timer serves requests
+ * of every zone and outlives each of them: made in an Angular zone it would count as that zone's pending task
+ * until it fired, keeping the application unstable (server rendering, hydration, whenStable) for up to
+ * requestTimeoutMs after the last request. Each request is still the zone's own task while it is in flight.
+ */
+function outsideZones<T>(make: () => T): T {
+  const root = (globalThis as { Zone?: { root?: ZoneLike } }).Zone?.root;
+  return root === undefined ? make() : root.run(make);
+}
+
 /**
  * The running deadlines of one length, in the order they end (they all last `ms`): a doubly linked list, so a
  * deadline is added and cancelled in constant time, and one timer set for the first of them. The timer is not
@@ -92,7 +107,7 @@ class DeadlineList {
     if (ours && delay === this.timerDelay && typeof timer.refresh === 'function') timer.refresh();
     else {
       if (ours) clearTimeout(timer);
-      const next = setTimeout(() => this.fire(), delay) as Timer;
+      const next = outsideZones(() => setTimeout(() => this.fire(), delay) as Timer);
       next.unref?.();
       this.timer = next;
       this.timerDelay = delay;

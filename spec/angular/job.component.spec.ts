@@ -1,9 +1,10 @@
 import { NgZone, PLATFORM_ID, provideZoneChangeDetection } from '@angular/core';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { Component, inject, Injector } from '@angular/core';
-import { interval, NEVER, timer } from 'rxjs';
+import { interval, lastValueFrom, NEVER, timer } from 'rxjs';
 import { pollTask$, withInterval } from 'poll-task';
 import { outsideAngular, taskSignals } from 'poll-task/angular';
+import { benchling, httpTask } from 'poll-task/http';
 import { startTaskServer, type TaskServer } from 'poll-task/testing';
 import { JobComponent } from '../../docs/examples/angular/job.component';
 import { JOBS_CONFIG } from '../../docs/examples/angular/jobs.service';
@@ -99,6 +100,23 @@ describe('taskSignals during server-side rendering', () => {
     expect(component.job.state()).toEqual({ state: 'active' });
     expect(reads).toEqual([]);
     TestBed.resetTestingModule();
+  });
+});
+
+describe('httpTask in the zone', () => {
+  it('leaves nothing pending in the zone once a read answered: the shared request-timeout timer is not its task', async () => {
+    const sim = await startTaskServer();
+    try {
+      TestBed.configureTestingModule({ providers: [provideZoneChangeDetection()] });
+      const zone = TestBed.inject(NgZone);
+      const task = sim.create('benchling', { reads: 10 });
+      const reading = await zone.run(() => lastValueFrom(httpTask({ url: task.url, dialect: benchling }).read()));
+      expect(reading.runStatus).toBe('running');
+      expect(zone.hasPendingMacrotasks).toBe(false);
+    } finally {
+      TestBed.resetTestingModule();
+      await sim.close();
+    }
   });
 });
 

@@ -109,7 +109,7 @@ export async function http(): Promise<void> {
     const perProcess = 2 * (WARM_UP + perTurn * ROUNDS);
     const holds = ratios['cross-fetch']! <= 1.15;
     const text = [
-      `Sequential status requests of one Benchling task to the simulator in a child process. Each row is ${PROCESSES} fresh processes; each process warms up with ${WARM_UP} requests of each kind, then alternates ${ROUNDS} turns of ${perTurn} bare GETs and ${perTurn} httpTask reads, and its figure is its median turn. The row shows the median over the processes and the range of their ratios; ${machine()}.`,
+      `Sequential status requests of one Benchling task to the simulator in a child process. Each row is ${PROCESSES} fresh processes; each process warms up with ${WARM_UP.toLocaleString('en')} requests of each kind, then alternates ${ROUNDS} turns of ${perTurn} bare GETs and ${perTurn} httpTask reads, and its figure is its median turn. The row shows the median over the processes and the range of their ratios; ${machine()}.`,
       '',
       table(
         ['fetch', 'bare GET + JSON parse, CPU µs / request', 'httpTask read(), CPU µs / request', 'ratio', 'ratio range', `connections opened per process for ${perProcess.toLocaleString('en')} requests`],
