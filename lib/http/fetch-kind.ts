@@ -1,7 +1,7 @@
 import crossFetch, { Request as CrossFetchRequest } from 'cross-fetch';
 import type { RequestAbort } from '../internal/abortable.js';
+import { reportLater } from '../internal/report-later.js';
 import type { Fetch } from './transport.js';
-
 
 type AbortListener = ((event: AbortEvent) => void) | { handleEvent(event: AbortEvent): void };
 
@@ -55,11 +55,15 @@ class LightAbort implements RequestAbort {
     this.aborted = true;
     this.reason = reason === undefined ? abortError() : reason;
     const event: AbortEvent = { type: 'abort', target: this };
-    this.onabort?.(event);
-    // A copy: a listener may remove itself (node-fetch's does).
-    for (const listener of this.listeners?.slice() ?? []) {
-      if (typeof listener === 'function') listener(event);
-      else listener.handleEvent(event);
+    // A copy: a listener may remove itself (node-fetch's does). As with an EventTarget, a throwing listener
+    // neither stops the others nor throws into whoever aborted.
+    for (const listener of [this.onabort, ...(this.listeners ?? [])]) {
+      try {
+        if (typeof listener === 'function') listener(event);
+        else listener?.handleEvent(event);
+      } catch (error) {
+        reportLater(error);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { reportLater } from './report-later.js';
 
 // The one place lib/ reads the time, sets timers and draws random numbers. Everything else takes a `scheduler`
 // or `random` option, so tests can run on virtual time (TestScheduler.run virtualises asyncScheduler). The
@@ -126,9 +127,7 @@ class DeadlineList {
         entry.late();
       } catch (error) {
         // As a throwing timer would, without leaving the other deadlines unwatched.
-        queueMicrotask(() => {
-          throw error;
-        });
+        reportLater(error);
       }
     }
     if (entry !== undefined) this.arm(Math.max(1, Math.ceil(entry.at - now + 1)), entry.at);

@@ -70,6 +70,23 @@ describe('the light abort signal', () => {
   });
 });
 
+describe('the light abort signal, with a listener that throws', () => {
+  beforeEach(() => jest.useFakeTimers()); // queueMicrotask too: the error is seen where it surfaces
+  afterEach(() => jest.useRealTimers());
+
+  it('tells the other listeners, throws nothing into abort(), and lets the error surface', () => {
+    const abort = kindOfCrossFetch.newAbort();
+    const heard: string[] = [];
+    abort.signal.onabort = () => {
+      throw new Error('onabort broke');
+    };
+    abort.signal.addEventListener('abort', () => heard.push('next'));
+    expect(() => abort.abort()).not.toThrow();
+    expect(heard).toEqual(['next']);
+    expect(() => jest.runAllTicks()).toThrow('onabort broke');
+  });
+});
+
 describe('reading a response header', () => {
   const response = (headers: Record<string, string>): Response => new NodeFetchResponse('{}', { headers: new NodeFetchHeaders(headers) }) as unknown as Response;
 
