@@ -134,9 +134,9 @@ function parseToken(fn: string, token: unknown): TaskCheckpoint {
   } catch {
     throw new DecodeError(`The resume token is not JSON: ${excerpt(token)}; use the string serializeTask wrote, unchanged.`, ['token is not JSON']);
   }
-  const version = (body as { v?: unknown } | null)?.v;
-  if (typeof body === 'object' && body !== null && (body as { pollTask?: unknown }).pollTask === 'resume' && version !== 1) {
-    throw new DecodeError(`The resume token is of version ${String(version)}, which this version of poll-task does not know (it reads version 1); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${String(version)}`]);
+  const written = (body as { v?: unknown } | null)?.v;
+  if (typeof body === 'object' && body !== null && (body as { pollTask?: unknown }).pollTask === 'resume' && written !== version) {
+    throw new DecodeError(`The resume token is of version ${String(written)}, which this version of poll-task does not know (it reads version ${version}); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${String(written)}`]);
   }
   return decodeOrThrow(Checkpoint, body, 'The resume token', undefined, 'Use the string serializeTask wrote, unchanged.');
 }

@@ -66,8 +66,8 @@ function outsideZones<T>(make: () => T): T {
  * moved when the first deadline is cancelled; when it fires early it is set again for the new first one.
  */
 class DeadlineList {
-  first: DeadlineEntry | undefined = undefined;
-  last: DeadlineEntry | undefined = undefined;
+  private first: DeadlineEntry | undefined = undefined;
+  private last: DeadlineEntry | undefined = undefined;
   private timer: Timer | undefined = undefined;
   /** The delay the timer was made with: `refresh` sets it again for that long. */
   private timerDelay = 0;

@@ -78,6 +78,15 @@ function decodesToItself(codec: unknown, depth = 0): boolean {
   }
 }
 
+// A dialect's codec serves every source of that service: each codec is looked at once.
+const plainCodecs = new WeakMap<object, boolean>();
+
+function isPlain(codec: object): boolean {
+  let plain = plainCodecs.get(codec);
+  if (plain === undefined) plainCodecs.set(codec, (plain = decodesToItself(codec)));
+  return plain;
+}
+
 /**
  * {@link decodeOrThrow} with `codec` and the message fixed, for a codec that decodes many values (a source's
  * status or result codec). Where the codec decodes a valid value to that value itself (see decodesToItself),
@@ -86,7 +95,7 @@ function decodesToItself(codec: unknown, depth = 0): boolean {
  */
 export function decoderFor<A>(codec: t.Decoder<unknown, A>, what: string, taskId?: string, hint?: string): (value: unknown) => A {
   const decode = (value: unknown): A => decodeOrThrow(codec, value, what, taskId, hint);
-  if (!decodesToItself(codec)) return decode;
+  if (!isPlain(codec)) return decode;
   const is = (codec as unknown as { is: t.Is<A> }).is.bind(codec);
   return (value) => (is(value) ? value : decode(value));
 }

@@ -19,9 +19,9 @@ export interface Estimate {
 /**
  * When the progress line reaches 1: a Theil–Sen fit of the points (the slope is the median of the slopes of
  * pairs far enough apart in time, the intercept the median of what each point implies), so one noisy reading,
- * a jump or a short stall moves the estimate little. The spread comes from the points' scatter around the line (their median absolute
- * deviation). Undefined when the points cannot tell (fewer than two at different times) or the progress does
- * not go up.
+ * a jump or a short stall moves the estimate little. The spread comes from the points' scatter around the
+ * line (their median absolute deviation). Undefined when the points cannot tell (fewer than two at different
+ * times) or the progress does not go up.
  */
 export function etaOf(points: readonly ProgressPoint[]): Estimate | undefined {
   // Pairs close in time say little about the slope (their noise is divided by a short time): only pairs at
