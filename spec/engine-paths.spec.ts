@@ -118,11 +118,12 @@ describe('the engine runs a built-in strategy on the source exactly as the strat
     });
   }
 
-  it('gives the time-limit error its snapshot, with the reads on schedule', () => {
+  it('gives the time-limit error its snapshot, with the reads on schedule and the last one before the limit', () => {
     const fused = run([reading.running(0.1)], withInterval(10, { maxWaitMs: 35 }), { latency: 0, fused: true });
     expect(fused.error?.name).toBe('TaskTimeoutError');
-    expect(fused.error?.lastSnapshot).toMatchObject({ polls: 4, progress: 0.1 });
-    expect(fused.reads).toEqual([0, 10, 20, 30]);
+    expect(fused.error?.lastSnapshot).toMatchObject({ polls: 5, progress: 0.1 });
+    // 40 would be past the limit: one last read a twentieth of the limit before it.
+    expect(fused.reads).toEqual([0, 10, 20, 30, 35 - 35 / 20]);
   });
 });
 
@@ -138,7 +139,7 @@ describe('toResult() directly on pollTask$ gives what it gives on any other stre
   it('fills the snapshot of a time-limit error, which no event carried', () => {
     const out = run([reading.running(0.3)], withInterval(10, { maxWaitMs: 25 }), { latency: 0, fused: true, resultOnly: true });
     expect(out.error?.name).toBe(TaskTimeoutError.name);
-    expect(out.error?.lastSnapshot).toMatchObject({ taskId: 't-1', runStatus: 'running', progress: 0.3, polls: 3, elapsedMs: 20 });
+    expect(out.error?.lastSnapshot).toMatchObject({ taskId: 't-1', runStatus: 'running', progress: 0.3, polls: 4, elapsedMs: 25 - 25 / 20 });
     expect(out.log).toEqual(['25: error']);
   });
 

@@ -17,7 +17,12 @@ export function parseDuration(text: string, option: string, usage: string): numb
   if (match === null) {
     throw new UsageError(`${option} takes a duration such as 500ms, 2s or 10m, not ${JSON.stringify(text)}.`, usage);
   }
-  return Number(match[1]) * units[match[2]!]!;
+  const ms = Number(match[1]) * units[match[2]!]!;
+  // Any length a wait can have is taken (timers are chained past 24.8 days); beyond it, a typo is likelier.
+  if (ms > Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`${option} ${text.trim()} is longer than the longest wait, ${Number.MAX_SAFE_INTEGER} ms (about 285,000 years).`, usage);
+  }
+  return ms;
 }
 
 /** Parses `--backoff 1s..30s` into the first and the longest delay. */

@@ -2,6 +2,7 @@ import { defer, Observable, type Observer, type SchedulerLike, type Subscriber, 
 import type { TaskEvent } from '../events.js';
 import { cancelVariantKey, fireCancel, type CancelErrorHandler } from '../internal/cancel.js';
 import { defaultScheduler } from '../internal/clock.js';
+import { outsideDeadlines } from '../internal/deadline-scope.js';
 import { planTask, runTask, type TaskPlan } from '../internal/engine.js';
 import { checkSource } from '../internal/handle.js';
 import { checkNumber, checkOptions, checkScheduler } from '../internal/options.js';
@@ -211,7 +212,8 @@ class Entry implements Observer<TaskEvent<unknown>> {
   /** Starts the task's loop, unless it runs or ended. */
   connect(): void {
     if (this.run !== undefined || this.finished) return;
-    const run = runTask(this, this.plan);
+    // Its watchers come and go: the loop is not bound by the timeoutAfter of the one that started it.
+    const run = outsideDeadlines(() => runTask(this, this.plan));
     // A synchronous source may have ended the task while the loop was starting. (A watcher that leaves meanwhile
     // is handled by its teardown, which RxJS runs once the watch's subscribe has returned.)
     if (!this.finished) this.run = run;

@@ -59,6 +59,8 @@ export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
 export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTimeoutMs', 'maxBodyBytes', 'allowedOrigins'];
 const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
 const resultAttempts = 3;
+/** The longest a Retry-After hint may hold back the next try of a result request: the default maxRetryAfterMs. */
+const maxResultRetryAfterMs = 300_000;
 
 /**
  * The result request failed `resultAttempts` times in a row: nothing asks again, so the last failure's "will be
@@ -217,7 +219,8 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
               if (!transient) throw error;
               if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
               // The task is done; losing its result to one 503 would lose its outcome.
-              await pause((error as TransportError).retryAfterMs ?? 1000 * attempt, signal);
+              // A hint past the cap is a clock gone wrong, not a plan: the outcome should not wait years for it.
+              await pause(Math.min((error as TransportError).retryAfterMs ?? 1000 * attempt, maxResultRetryAfterMs), signal);
             }
           }
         };

@@ -1,5 +1,5 @@
 import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
-import { defaultScheduler, startDeadline, wallClock } from '../internal/clock.js';
+import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
 import { excerpt } from '../internal/decode.js';
 import type { RequestAbort } from '../internal/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
@@ -356,14 +356,14 @@ function networkError(
   );
 }
 
-/** Waits `ms` on the default scheduler, or rejects when `signal` aborts. */
+/** Waits `ms` (however long) on the default scheduler, or rejects when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       signal.removeEventListener('abort', aborted);
       resolve();
     };
-    const timer = defaultScheduler.schedule(done, ms);
+    const timer = scheduleAfter(defaultScheduler, done, ms);
     const aborted = (): void => {
       timer.unsubscribe();
       reject(signal.reason);

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Subscription, asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { reportLater } from './report-later.js';
 
 // The one place lib/ reads the time, sets timers and draws random numbers. Everything else takes a `scheduler`
@@ -27,13 +27,58 @@ export function monotonic(): number {
 }
 
 /**
- * Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine). The timer does
- * not by itself keep Node running.
+ * The longest delay a timer takes: Node's and browsers' timers fire after about 1 ms when given more (a
+ * signed 32-bit count of milliseconds, 24.8 days), so a longer wait is a chain of timers of at most this.
+ */
+export const maxTimerDelay = 2 ** 31 - 1;
+
+/**
+ * `scheduler.schedule(work, delay, state)` for any delay: up to {@link maxTimerDelay} it is exactly that; a
+ * longer one is a chain of timers of at most that length, ending with `work` scheduled for what is left, and
+ * `Infinity` never runs `work`. What is left is read from the scheduler's clock at each link (a late timer
+ * does not delay the end) and shrinks by a whole link each time whatever that clock says (a stopped clock
+ * does not make the chain endless). Unsubscribing the returned subscription stops the chain.
+ */
+export function scheduleAfter<T>(
+  scheduler: SchedulerLike,
+  work: (this: SchedulerAction<T>, state?: T) => void,
+  delay: number,
+  state?: T,
+): Subscription {
+  if (!(delay > maxTimerDelay)) return scheduler.schedule(work, delay, state);
+  const chain = new Subscription();
+  if (delay === Infinity) return chain;
+  const endsAt = scheduler.now() + delay;
+  let left = delay;
+  let link: Subscription | undefined;
+  const next = (): void => {
+    left = Math.min(left, endsAt - scheduler.now());
+    link = left > maxTimerDelay ? scheduler.schedule(next, maxTimerDelay) : scheduler.schedule(work, Math.max(0, left), state);
+    left -= maxTimerDelay;
+  };
+  chain.add(() => link?.unsubscribe());
+  next();
+  return chain;
+}
+
+/**
+ * Resolves after `ms` milliseconds of real time (for servers and tools, not for the engine), however long:
+ * past {@link maxTimerDelay} the timers are chained, and `Infinity` never resolves. The timers do not by
+ * themselves keep Node running.
  */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
-    timer.unref?.();
+    if (ms === Infinity) return;
+    const endsAt = monotonic() + ms;
+    let left = ms;
+    const next = (): void => {
+      left = Math.min(left, endsAt - monotonic());
+      if (left <= 0) return resolve();
+      const timer = setTimeout(next, Math.min(left, maxTimerDelay)) as unknown as { unref?: () => void };
+      timer.unref?.();
+      left -= maxTimerDelay;
+    };
+    next();
   });
 }
 
@@ -108,7 +153,8 @@ class DeadlineList {
     if (ours && delay === this.timerDelay && typeof timer.refresh === 'function') timer.refresh();
     else {
       if (ours) clearTimeout(timer);
-      const next = outsideZones(() => setTimeout(() => this.fire(), delay) as Timer);
+      // A longer delay would fire at once; fire() sets the timer again while the first deadline is not due.
+      const next = outsideZones(() => setTimeout(() => this.fire(), Math.min(delay, maxTimerDelay)) as Timer);
       next.unref?.();
       this.timer = next;
       this.timerDelay = delay;
@@ -159,6 +205,9 @@ class DeadlineEntry implements Deadline {
 
 const deadlineLists = new Map<number, DeadlineList>();
 
+/** The deadline that never passes (`Infinity`). */
+const neverLate: Deadline = { cancel() {} };
+
 /**
  * Calls `onLate` after `ms` milliseconds of real time unless the returned deadline is cancelled first: the
  * request timeout. Deadlines of one length share one timer, so starting and cancelling one allocates a small
@@ -167,6 +216,7 @@ const deadlineLists = new Map<number, DeadlineList>();
  * the requests it times are real too.
  */
 export function startDeadline(ms: number, onLate: () => void): Deadline {
+  if (ms === Infinity) return neverLate;
   let list = deadlineLists.get(ms);
   if (list === undefined) deadlineLists.set(ms, (list = new DeadlineList(ms)));
   return list.add(onLate);

@@ -2,7 +2,8 @@ import { Observable, Subscription, type Observer, type SchedulerAction, type Sch
 import { TaskTimeoutError, isPollTaskError, type TransportError } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
-import { defaultScheduler } from './clock.js';
+import { defaultScheduler, maxTimerDelay, scheduleAfter } from './clock.js';
+import { timeLeft } from './deadline-scope.js';
 import { checkFunction, checkNumber, checkScheduler } from './options.js';
 
 /** The options every loop strategy shares: retries, server hints, the first delay and the clock. */
@@ -33,7 +34,8 @@ export interface LoopOptions {
    * Gives up with a {@link TaskTimeoutError} once this many milliseconds have passed since the strategy
    * started, cutting a request in flight: the timeout an SDK builds into its wait (Benchling's
    * `max_wait_seconds`). Prefer {@link timeoutAfter} in your own pipelines; this one travels with a strategy,
-   * so a service's default waiting can carry its default limit.
+   * so a service's default waiting can carry its default limit. When the next delay would end past the
+   * limit, the loop asks once more shortly before it (a twentieth of the limit before, at most a second).
    * @default Infinity
    */
   readonly maxWaitMs?: number;
@@ -179,6 +181,10 @@ export abstract class Loop<R> implements Unsubscribable {
   private deadline: Subscription | undefined = undefined;
   private action: SchedulerAction<Loop<unknown>> | undefined = undefined;
   private startedAt = 0;
+  /** When the wait ends by the loop's clock (its `maxWaitMs`, or a timeoutAfter around it), or Infinity. */
+  private endsAt = Infinity;
+  /** How long before `endsAt` the last poll is made. */
+  private margin = 0;
 
   constructor(private readonly settings: LoopSettings, makeDelay: () => DelayFunction) {
     this.delay = makeDelay();
@@ -194,14 +200,20 @@ export abstract class Loop<R> implements Unsubscribable {
   /** The request that brought a terminal reading completed: the loop is over. */
   protected abstract finish(): void;
 
-  /** Starts the loop: the first request now, or after `firstPollDelayMs`. */
+  /**
+   * Starts the loop: the first request now, or after `firstPollDelayMs`. The wait ends at `maxWaitMs`, or
+   * earlier when a timeoutAfter is subscribing the loop's stream now (see deadline-scope).
+   */
   start(): void {
     const { firstPollDelayMs, maxWaitMs, scheduler } = this.settings;
-    if (maxWaitMs !== Infinity) {
+    const left = Math.min(maxWaitMs, timeLeft());
+    if (left !== Infinity) {
       this.startedAt = scheduler.now();
-      this.deadline = scheduler.schedule(deadlinePassed, maxWaitMs, this as Loop<unknown>);
+      this.endsAt = this.startedAt + left;
+      this.margin = Math.min(1000, left / 20);
     }
-    if (firstPollDelayMs > 0) this.timer = scheduler.schedule(askAgain, firstPollDelayMs, this as Loop<unknown>);
+    if (maxWaitMs !== Infinity) this.deadline = scheduleAfter(scheduler, deadlinePassed, maxWaitMs, this as Loop<unknown>);
+    if (firstPollDelayMs > 0) this.timer = scheduleAfter(scheduler, askAgain, this.lastChance(firstPollDelayMs, 0), this as Loop<unknown>);
     else this.ask();
   }
 
@@ -299,12 +311,29 @@ export abstract class Loop<R> implements Unsubscribable {
     const base = this.delay(++this.waits, this.last, scheduler);
     this.last = undefined;
     const { hint } = this;
-    const due = hint === undefined ? base : Math.max(base, Math.min(hint, maxRetryAfterMs));
+    const asked = hint === undefined ? 0 : Math.min(hint, maxRetryAfterMs);
+    const due = this.lastChance(Math.max(base, asked), asked);
     this.hint = undefined;
     this.request = undefined;
     const { action } = this;
     this.action = undefined;
-    this.timer = action === undefined ? scheduler.schedule(askAgain, due, this as Loop<unknown>) : action.schedule(this as Loop<unknown>, due);
+    this.timer =
+      action === undefined || due > maxTimerDelay
+        ? scheduleAfter(scheduler, askAgain, due, this as Loop<unknown>)
+        : action.schedule(this as Loop<unknown>, due);
+  }
+
+  /**
+   * `due`, or when a poll after `due` would come at or past the end of the wait, the delay to one last poll
+   * `margin` before the end: the time granted is used rather than slept through. Never shorter than `asked`,
+   * a server's Retry-After, and never a poll in the past.
+   */
+  private lastChance(due: number, asked: number): number {
+    if (this.endsAt === Infinity) return due;
+    const now = this.settings.scheduler.now();
+    if (now + due < this.endsAt) return due;
+    const last = this.endsAt - this.margin - now;
+    return last > 0 ? Math.max(last, asked) : due;
   }
 
   private end(error: unknown): void {

@@ -1,4 +1,5 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { scheduleAfter } from './clock.js';
 
 /** What a gate has done so far. */
 export interface GateStats {
@@ -45,7 +46,7 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
       while (queued > 0 && inFlight < maxConcurrent) {
         const due = lastStart + spacing - scheduler.now();
         if (due > 0) {
-          wakeUp ??= scheduler.schedule(() => {
+          wakeUp ??= scheduleAfter(scheduler, () => {
             wakeUp = undefined;
             pump();
           }, due);

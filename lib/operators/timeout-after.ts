@@ -1,6 +1,7 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
 import { TaskTimeoutError } from '../errors.js';
-import { defaultScheduler } from '../internal/clock.js';
+import { defaultScheduler, scheduleAfter } from '../internal/clock.js';
+import { withinDeadline } from '../internal/deadline-scope.js';
 import { checkNumber, checkOptions, checkScheduler } from '../internal/options.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
@@ -36,6 +37,12 @@ export interface TimedEvent {
  *
  * Unlike RxJS `timeout({ first })`, which only guards the first value, this is a total deadline.
  *
+ * Any time up to `Number.MAX_SAFE_INTEGER` ms waits that long (longer than a timer can: the timers are
+ * chained). The time granted is used: when the polling loop of a built-in strategy (withInterval, withBackoff,
+ * withEta) starts as this operator subscribes it and its next delay would end past the deadline, it asks once
+ * more shortly before the deadline instead (a twentieth of the time granted before, at most one second),
+ * unless the service's Retry-After asks for longer.
+ *
  * @param config - milliseconds, or `{ ms, deadline, scheduler }`.
  * @throws TypeError for a negative or non-numeric time, an invalid date, or a config with neither.
  *
@@ -60,14 +67,7 @@ export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfter
       const allowed = Math.max(0, Math.min(ms, deadline - startedAt));
       let last: TaskSnapshot | undefined;
       let timer: Subscription | undefined;
-      // The timer is subscribed before the source, so a source that reads synchronously is still timed.
-      if (allowed !== Infinity) {
-        timer = scheduler.schedule(() => {
-          subscriber.error(new TaskTimeoutError(allowed, scheduler.now() - startedAt, last));
-        }, allowed);
-        subscriber.add(timer);
-      }
-      const upstream = source.subscribe({
+      const observer: Observer<E> = {
         next(event) {
           if (event.snapshot !== undefined) last = event.snapshot;
           // The result is in: the deadline no longer applies, even if the source takes a moment to complete.
@@ -76,8 +76,15 @@ export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfter
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
-      });
-      return upstream;
+      };
+      if (allowed === Infinity) return source.subscribe(observer);
+      // The timer is subscribed before the source, so a source that reads synchronously is still timed.
+      timer = scheduleAfter(scheduler, () => {
+        subscriber.error(new TaskTimeoutError(allowed, scheduler.now() - startedAt, last));
+      }, allowed);
+      subscriber.add(timer);
+      // A polling loop started by this subscribe plans one last poll shortly before the deadline.
+      return withinDeadline(startedAt + allowed, scheduler, () => source.subscribe(observer));
     });
 }
 

@@ -1,0 +1,52 @@
+import type { SchedulerLike } from 'rxjs';
+
+// How timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
+// shortly before then instead of sleeping past it. The loop starts while timeoutAfter subscribes its source
+// (pollTask$ subscribes synchronously), so the deadline is handed down for the length of that call, the way
+// a call stack would, rather than through a field every strategy and source would have to carry.
+
+/** A deadline in force: the wait ends at `at` by `scheduler`'s clock; `outer` is the one around it. */
+export interface AmbientDeadline {
+  readonly at: number;
+  readonly scheduler: SchedulerLike;
+  readonly outer: AmbientDeadline | undefined;
+}
+
+let current: AmbientDeadline | undefined;
+
+/** Runs `subscribe` with `at` (by `scheduler`'s clock) as the deadline of any polling loop it starts. */
+export function withinDeadline<T>(at: number, scheduler: SchedulerLike, subscribe: () => T): T {
+  const outer = current;
+  current = { at, scheduler, outer };
+  try {
+    return subscribe();
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * Runs `subscribe` with no deadline in force: for a loop shared by many subscribers, whose life is not bound
+ * by the deadline of the one that happened to start it.
+ */
+export function outsideDeadlines<T>(subscribe: () => T): T {
+  const outer = current;
+  current = undefined;
+  try {
+    return subscribe();
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * How many milliseconds are left before the earliest deadline in force, or `Infinity` when there is none.
+ * Each deadline is read by its own scheduler's clock, so a loop on another clock gets a duration, not a time.
+ */
+export function timeLeft(): number {
+  let left = Infinity;
+  for (let deadline = current; deadline !== undefined; deadline = deadline.outer) {
+    left = Math.min(left, deadline.at - deadline.scheduler.now());
+  }
+  return left;
+}
