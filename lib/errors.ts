@@ -142,7 +142,7 @@ export class TaskTimeoutError extends PollTaskError {
 export interface TransportErrorOptions extends PollTaskErrorOptions {
   /** The HTTP status code, when the server answered. */
   readonly status?: number;
-  /** The URL that was requested. Credentials (userinfo) and the fragment are removed before it is kept. */
+  /** The URL that was requested. Credentials (userinfo), the query and the fragment are removed before it is kept. */
   readonly url?: string;
   /** Whether asking again may help (network errors, 408, 429, 5xx). Strategies retry only these. */
   readonly retryable: boolean;
@@ -162,7 +162,7 @@ export interface TransportErrorOptions extends PollTaskErrorOptions {
 export class TransportError extends PollTaskError {
   /** The HTTP status code, when the server answered. */
   readonly status?: number;
-  /** The URL that was requested, without credentials. */
+  /** The URL that was requested, without credentials, query or fragment (a query may carry a signature or a token). */
   readonly url?: string;
   /** Whether asking again may help. */
   readonly retryable: boolean;
@@ -281,7 +281,7 @@ export class AbortError extends PollTaskError {
  * by a redirect or by a `Location` header. Raised before anything is sent, so no credential leaves.
  */
 export class UnsafeUrlError extends PollTaskError {
-  /** The refused URL, with any userinfo removed. */
+  /** The refused URL, without userinfo, query or fragment; the message shows the same. */
   readonly url: string;
 
   constructor(url: string, reason: string, options: PollTaskErrorOptions = {}) {

@@ -57,10 +57,10 @@ describe('errors', () => {
     expect(new TransportError('Network error.', { retryable: true, cause: reset }).cause).toBe(reset);
   });
 
-  it('removes credentials and the fragment from a TransportError url', () => {
+  it('removes credentials, the query and the fragment from a TransportError url', () => {
     const error = new TransportError('401', { retryable: false, url: 'https://user:s3cret@api.example.com/tasks/1?x=1#frag', status: 401 });
-    expect(error.url).toBe('https://api.example.com/tasks/1?x=1');
-    expect(new TransportError('x', { retryable: false, url: '//user:pw@host/path' }).url).toBe('//host/path');
+    expect(error.url).toBe('https://api.example.com/tasks/1');
+    expect(new TransportError('x', { retryable: false, url: '//user:pw@host/path?access_token=t0k3n#f' }).url).toBe('//host/path');
   });
 
   it('says when a failure came without a reason', () => {

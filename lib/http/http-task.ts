@@ -5,6 +5,8 @@ import { fromAbortable } from '../internal/abortable.js';
 import { defaultRandom } from '../internal/clock.js';
 import { decoderFor } from '../internal/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
+import { headerFault } from '../internal/redact.js';
+import { withoutQuery } from '../internal/urls.js';
 import type { TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
 import { assembleSource, decodedReading, resultDecoder } from '../task-source.js';
@@ -51,7 +53,10 @@ export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
   readonly url: string;
   /** How the service talks: one of the built-in dialects or one from {@link defineDialect}. */
   readonly dialect: Dialect;
-  /** The source's id. @default the status URL */
+  /**
+   * The source's id, shown in messages, snapshots and the CLI's output.
+   * @default the status URL without its query and fragment (they may carry signatures or tokens)
+   */
   readonly id?: string;
 }
 
@@ -85,7 +90,9 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
   }
   if (typeof headers === 'object') {
     for (const [name, value] of Object.entries(headers)) {
-      if (typeof value !== 'string') throw new TypeError(`${fn}: header "${name}" must be a string, but was ${typeof value}.`);
+      // Checked now, not left to fetch: fetch's message quotes the value, and every request would fail alike.
+      const fault = headerFault(name, value);
+      if (fault !== undefined) throw new TypeError(`${fn}: ${fault}.`);
     }
   }
   const fetch = checkFunction(fn, 'fetch', options.fetch, defaultFetch);
@@ -154,7 +161,7 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
   if (!isDialect(dialect)) {
     throw new TypeError(`${fn}: option "dialect" must be a dialect: one of the built-in ones (benchling, affinity, evo, deepint, deadline) or one made with defineDialect().`);
   }
-  const id = options.id ?? url;
+  const id = options.id ?? withoutQuery(url);
   if (typeof id !== 'string' || id === '') throw new TypeError(`${fn}: option "id" must be a non-empty string.`);
   if (options.result !== undefined && typeof (options.result as Partial<t.Decoder<unknown, R>>).decode !== 'function') {
     throw new TypeError(`${fn}: option "result" must be an io-ts codec for the task's result (with decode()).`);

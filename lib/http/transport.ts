@@ -1,6 +1,7 @@
 import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
 import { excerpt } from '../internal/decode.js';
+import { headerFault, mayHoldSecret, redactError, redactJson, redactText, secretsOf } from '../internal/redact.js';
 import type { RequestAbort } from '../internal/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
 import { checkUrl } from './url-guard.js';
@@ -90,70 +91,76 @@ function retryAfterOf(response: Response, kind: FetchKind): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - wallClock());
 }
 
-/** The headers to send with their credential values, from a function (called now) or fixed ones. */
-async function headersFor(transport: Transport, extra: Readonly<Record<string, string>> | undefined): Promise<SentHeaders> {
-  const given = typeof transport.headers === 'function' ? await transport.headers() : transport.headers;
-  return sentHeaders(given, extra);
+/**
+ * The headers to send, with the secrets among them, from a function (called now, its answer checked) or fixed
+ * ones. A header the function gives that cannot be sent is a non-retryable {@link TransportError} that names
+ * it: asking again would send the same.
+ */
+async function headersFor(transport: Transport, request: HttpRequest, url: string): Promise<SentHeaders> {
+  let given = transport.headers;
+  if (typeof given === 'function') {
+    const returned: unknown = await given();
+    let fault: string | undefined;
+    if (typeof returned !== 'object' || returned === null || Array.isArray(returned)) {
+      fault = `returned ${returned === null || returned === undefined ? String(returned) : Array.isArray(returned) ? 'an array' : `a ${typeof returned}`}, not an object of header values`;
+    } else {
+      for (const [name, value] of Object.entries(returned)) {
+        fault = headerFault(name, value);
+        if (fault !== undefined) break;
+      }
+    }
+    if (fault !== undefined) {
+      throw new TransportError(`The headers function of this source ${fault}; nothing was sent to ${safeUrl(url)}: fix what the function returns.`, {
+        url,
+        retryable: false,
+        taskId: transport.taskId,
+      });
+    }
+    given = returned as Readonly<Record<string, string>>;
+  }
+  return sentHeaders(given, request.headers);
 }
 
-/** Headers as sent, and the credential values among them (see secretsOf). */
+/** Headers as sent, and the secrets among them (see {@link secretsOf}). */
 export interface SentHeaders {
   readonly sent: Record<string, string>;
   readonly secrets: readonly string[];
 }
 
-/** The headers sent for `given` (and `extra`), with their credential values. */
+/** The headers sent for `given` (and `extra`), with the secrets among them. */
 export function sentHeaders(given: Readonly<Record<string, string>> | undefined, extra?: Readonly<Record<string, string>>): SentHeaders {
   const sent = { accept: 'application/json', ...given, ...extra };
   return { sent, secrets: secretsOf(sent) };
 }
 
-/** Header names whose values are credentials. */
-const credentialHeader = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|session|signature|credential/i;
-
-/**
- * The credential values among the headers sent, as they may appear in a server's answer: verbatim and
- * JSON-escaped. A server that echoes them (a debug endpoint, a proxy error page) must not put them into
- * `raw`, error messages or logs.
- */
-function secretsOf(sent: Readonly<Record<string, string>>): string[] {
-  const secrets: string[] = [];
-  for (const [name, value] of Object.entries(sent)) {
-    if (!credentialHeader.test(name) || value.length < 4) continue;
-    secrets.push(value);
-    const escaped = JSON.stringify(value).slice(1, -1);
-    if (escaped !== value) secrets.push(escaped);
-    // The part after the scheme ("Bearer …", "Basic …") is the secret itself.
-    const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
-    if (token !== undefined) secrets.push(token);
+/** A short excerpt of `value` for a message, with no secret in it, not even cut in half by the excerpt. */
+function shown(value: unknown, secrets: readonly string[]): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
   }
-  return secrets;
-}
-
-/** `text` with every secret replaced by "[redacted]". */
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-  return out;
+  return excerpt(redactText(redactText(text, secrets).replace(/\s+/g, ' '), secrets));
 }
 
 /** The service's own words about an error, from the usual fields of a JSON error body. */
-function serverSays(text: string): string {
+function serverSays(text: string, secrets: readonly string[]): string {
   if (text.trim() === '') return '';
   let said: unknown = text;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
+    const body = parseJson(text, secrets) as Record<string, unknown>;
     said = body.message ?? body.detail ?? body.title ?? body.error_description ?? body.error ?? text;
     if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
   } catch {
     // Not JSON: show the text itself.
   }
-  return ` (the service said: "${excerpt(said)}")`;
+  return ` (the service said: "${shown(said, secrets)}")`;
 }
 
-function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string): string {
+function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string, secrets: readonly string[]): string {
   const where = `${request.method} ${safeUrl(request.url)} answered ${status}`;
-  const said = serverSays(text);
+  const said = serverSays(text, secrets);
   if (retryableStatuses.has(status)) return `${where}${said}; ${transport.service} is busy or unavailable, so the request will be retried.`;
   if (status === 401) return `${where}${said}: check the credentials (headers) given to this source for ${transport.service}; they are missing, wrong or expired.`;
   if (status === 403) return `${where}${said}: the credentials are valid but may not read this task; check the token's permissions or scopes.`;
@@ -228,13 +235,20 @@ async function readChunks(
   return text + decoder.decode();
 }
 
-function bodyOf(text: string, url: string, taskId: string): unknown {
+/** `text` parsed as JSON, every secret in it replaced; throws JSON.parse's SyntaxError for text that is not JSON. */
+function parseJson(text: string, secrets: readonly string[]): unknown {
+  const parsed = JSON.parse(text) as unknown;
+  // Most answers hold no secret and no escape: they are handed on as parsed, with no walk over them.
+  return mayHoldSecret(text, secrets) ? redactJson(parsed, secrets) : parsed;
+}
+
+function bodyOf(text: string, url: string, taskId: string, secrets: readonly string[]): unknown {
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text, secrets);
   } catch {
     throw new DecodeError(
-      `The answer of ${safeUrl(url)} is not JSON: ${excerpt(text)}; a proxy or login page may stand in front of the service.`,
+      `The answer of ${safeUrl(url)} is not JSON: ${shown(text, secrets)}; a proxy or login page may stand in front of the service.`,
       ['body is not JSON'],
       { taskId },
     );
@@ -249,7 +263,7 @@ function bodyOf(text: string, url: string, taskId: string): unknown {
 export async function send(transport: Transport, request: HttpRequest): Promise<HttpAnswer> {
   const { taskId } = transport;
   let url = request.checked === true ? request.url : checkUrl(request.url, transport.allowed, undefined, taskId).href;
-  const given = typeof transport.headers === 'function' || request.headers !== undefined ? await headersFor(transport, request.headers) : undefined;
+  const given = typeof transport.headers === 'function' || request.headers !== undefined ? await headersFor(transport, request, url) : undefined;
   // Fixed headers need no await: one microtask less per request.
   const sent = given === undefined ? { ...transport.fixed.sent } : given.sent;
   const secrets = given === undefined ? transport.fixed.secrets : given.secrets;
@@ -278,7 +292,7 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
         if (payload !== undefined) init.body = payload;
         response = await transport.fetch(url, init);
       } catch (error) {
-        throw networkError(transport, method, url, error, timedOut, request.signal);
+        throw networkError(transport, method, url, error, timedOut, request.signal, secrets);
       }
 
       const redirected = response.status >= 300 && response.status < 400;
@@ -303,16 +317,17 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
         );
       }
 
+      // The text as it came: every secret in it is replaced on the way to a message or to the parsed body.
       let text: string;
       try {
-        text = scrub(await readText(response, transport.kind, transport.maxBodyBytes, url, taskId), secrets);
+        text = await readText(response, transport.kind, transport.maxBodyBytes, url, taskId);
       } catch (error) {
         if (isPollTaskError(error)) throw error;
-        throw networkError(transport, method, url, error, timedOut, request.signal, 'while reading the answer');
+        throw networkError(transport, method, url, error, timedOut, request.signal, secrets, 'while reading the answer');
       }
       const retryAfterMs = retryAfterOf(response, transport.kind);
       if (response.status < 200 || response.status >= 300) {
-        throw new TransportError(statusMessage(transport, { ...request, method, url }, response.status, text), {
+        throw new TransportError(redactText(statusMessage(transport, { ...request, method, url }, response.status, text, secrets), secrets), {
           url,
           status: response.status,
           retryable: retryableStatuses.has(response.status),
@@ -320,7 +335,7 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         });
       }
-      const answer: { -readonly [K in keyof HttpAnswer]: HttpAnswer[K] } = { status: response.status, headers: response.headers, url, body: bodyOf(text, url, taskId) };
+      const answer: { -readonly [K in keyof HttpAnswer]: HttpAnswer[K] } = { status: response.status, headers: response.headers, url, body: bodyOf(text, url, taskId, secrets) };
       if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
       return answer;
     } finally {
@@ -337,22 +352,25 @@ function networkError(
   error: unknown,
   timedOut: boolean,
   signal: AbortSignal,
+  secrets: readonly string[],
   when = '',
 ): unknown {
   // First the timeout: it may have aborted `signal` itself (a request's own controller).
   if (timedOut) {
     return new TransportError(
       `${method} ${safeUrl(url)} did not answer within ${transport.requestTimeoutMs} ms (requestTimeoutMs)${when === '' ? '' : ` ${when}`}; it will be asked again.`,
-      { url, retryable: true, cause: error, taskId: transport.taskId },
+      { url, retryable: true, cause: redactError(error, secrets), taskId: transport.taskId },
     );
   }
   // Nobody waits for this answer any more: whatever we throw is dropped, so keep the original.
   if (signal.aborted) return error;
   const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+  // A fetch may quote what it was given (a header value) in its message: neither the message nor the
+  // `cause` kept keeps a secret.
   return new TransportError(
-    `${method} ${safeUrl(url)} failed${when === '' ? '' : ` ${when}`} (${reason}); the network or ${transport.service} may be down, so it will be asked again.`,
-    { url, retryable: true, cause: error, taskId: transport.taskId },
+    redactText(`${method} ${safeUrl(url)} failed${when === '' ? '' : ` ${when}`} (${reason}); the network or ${transport.service} may be down, so it will be asked again.`, secrets),
+    { url, retryable: true, cause: redactError(error, secrets), taskId: transport.taskId },
   );
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRandom, monotonic, sleep, wallClock } from '../internal/clock.js';
+import { loggedHeaders } from '../internal/redact.js';
 
 /** The five task APIs the simulator speaks. */
 export type SimDialect = 'benchling' | 'affinity' | 'evo' | 'deepint' | 'deadline';
@@ -104,7 +105,7 @@ export interface FaultSpec {
   readonly word?: string;
 }
 
-/** A request the simulator received. Credential headers are recorded as `[redacted]`. */
+/** A request the simulator received. Header values are recorded as `[redacted]`, but for harmless headers (accept, content-type, user-agent, …). */
 export interface SeenRequest {
   /** The HTTP method, upper case. */
   readonly method: string;
@@ -112,7 +113,7 @@ export interface SeenRequest {
   readonly path: string;
   /** Milliseconds since the server started. */
   readonly time: number;
-  /** The request's headers, names in lower case; credential values `[redacted]`. */
+  /** The request's headers, names in lower case; every value `[redacted]` but a harmless header's, by the rule of poll-task/http. */
   readonly headers: Readonly<Record<string, string>>;
   /** The task the request was about, if any. */
   readonly taskId?: string;
@@ -176,8 +177,6 @@ const cors: Readonly<Record<string, string>> = {
   'access-control-expose-headers': 'location, retry-after, retry-after-ms',
 };
 
-const credentialHeaders = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token|x-amz-security-token|x-amz-client-token)$|token|secret|password/i;
-
 const ids = {
   org: '3a1f0c52-9a0e-4f6b-8d2c-1b7e5f0a9c11',
   workspace: 'ws-1',
@@ -206,7 +205,7 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  * - `GET /_sim/requests` lists the requests received;
  * - `GET /_sim/stats` counts them, the connections opened and the tasks held.
  *
- * Every request is recorded (credential headers redacted) so tests can assert how many were sent and when.
+ * Every request is recorded (header values redacted, but harmless ones) so tests can assert how many were sent and when.
  * Every answer allows any origin (CORS), so a page elsewhere can use it; `files` serves a test page from it.
  * `close()` frees the port and every socket.
  *
@@ -497,10 +496,8 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       response.end(file.body);
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers[name] = credentialHeaders.test(name) ? '[redacted]' : String(value);
-    }
+    // By the transport's rule: every value but a harmless header's (accept, content-type, …) is a secret.
+    const headers = loggedHeaders(request.headers);
     if (path.startsWith('/_sim/')) {
       control(method, path, text, response);
       return;

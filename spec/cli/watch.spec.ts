@@ -82,9 +82,9 @@ describe('poll-task watch', () => {
     const task = sim.create('benchling', { reads: 3 });
     sim.fault({ kind: 'status', status: 401, taskId: task.id });
     const secret = 'Bearer cli-secret-token-0042';
-    const { fake, done } = watch([task.url, '--dialect', 'benchling', '--header', 'X-Trace: t-1'], { POLL_TASK_HEADER_AUTHORIZATION: secret, POLL_TASK_HEADER_X_API_KEY: 'key-000111222' });
+    const { fake, done } = watch([task.url, '--dialect', 'benchling', '--header', 'X-Request-Id: t-1'], { POLL_TASK_HEADER_AUTHORIZATION: secret, POLL_TASK_HEADER_X_API_KEY: 'key-000111222' });
     expect(await done).toBe(4);
-    expect(sim.requests[0]?.headers).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-trace': 't-1' });
+    expect(sim.requests[0]?.headers).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-request-id': 't-1' });
     expect(fake.out() + fake.err()).not.toContain('cli-secret-token-0042');
     expect(fake.out() + fake.err()).not.toContain('key-000111222');
   });

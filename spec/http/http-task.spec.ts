@@ -37,10 +37,10 @@ describe('httpTask', () => {
     const source = httpTask({
       url: task.url,
       dialect: (await import('../../lib/http/index.js')).benchling,
-      headers: async () => ({ authorization: `Bearer t${++token}`, 'x-trace': `call-${token}` }),
+      headers: async () => ({ authorization: `Bearer t${++token}`, 'x-request-id': `call-${token}` }),
     });
     await run(source);
-    for (const request of sim.requests) seen.push(request.headers['x-trace']!);
+    for (const request of sim.requests) seen.push(request.headers['x-request-id']!);
     expect(seen).toEqual(['call-1', 'call-2', 'call-3']);
     expect(sim.requests.every((r) => r.headers.authorization === '[redacted]')).toBe(true);
   });

@@ -91,13 +91,13 @@ describe('startTaskServer', () => {
 
   it('records every request with credential headers redacted', async () => {
     const task = sim.create('benchling', { reads: 1 });
-    await fetch(task.url, { headers: { authorization: 'Bearer abc', 'x-api-key': 'k', cookie: 'c=1', 'x-client-secret': 's', 'x-trace': 'visible' } });
+    await fetch(task.url, { headers: { authorization: 'Bearer abc', 'x-api-key': 'k', cookie: 'c=1', 'x-client-secret': 's', 'x-request-id': 'visible' } });
     expect(sim.requests[0]?.headers).toMatchObject({
       authorization: '[redacted]',
       'x-api-key': '[redacted]',
       cookie: '[redacted]',
       'x-client-secret': '[redacted]',
-      'x-trace': 'visible',
+      'x-request-id': 'visible',
     });
     expect(sim.requests[0]).toMatchObject({ method: 'GET', path: new URL(task.url).pathname, taskId: task.id, dialect: 'benchling' });
     expect(sim.requests[0]?.time).toBeGreaterThanOrEqual(0);
