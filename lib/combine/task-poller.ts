@@ -327,9 +327,9 @@ class Watch implements Unsubscribable {
     if (index >= 0) watchers.splice(index, 1);
     // A watcher that leaves on the result leaves inside its delivery: the end follows at once, and keeps it.
     if (watchers.length > 0 || entry.finished || entry.sawTerminal) return;
-    // The last watcher left an unfinished task: stop its loop and let the task go. Kept, it would hold its plan
-    // and last event for nobody, one more for every task ever watched; the next watcher polls anew.
-    // Let go first: stopping runs the source's teardown, which may watch this id again and must find a new entry.
+    // The last watcher left an unfinished task: let it go and stop its loop. Kept, it would hold its plan and
+    // last event for nobody, one more for every task ever watched. Let go first: stopping runs the source's
+    // teardown, which may watch this id again and must then make a new entry.
     const running = entry.run !== undefined;
     entry.poller.release(entry);
     entry.disconnect();
