@@ -29,7 +29,9 @@ export interface TaskPollerConfig {
    */
   readonly maxRequestsPerSecond?: number;
   /**
-   * How many finished tasks to keep for replay to late watchers; the oldest are forgotten first.
+   * How many finished tasks to keep for replay to late watchers; the oldest are forgotten first. Only finished
+   * tasks are kept: an unfinished task is let go when its last watcher leaves. `0` keeps none; `Infinity` keeps
+   * every one until {@link TaskPoller.forget}.
    * @default 1000
    */
   readonly retainFinished?: number;
@@ -42,6 +44,11 @@ export interface TaskPollerConfig {
 
 /** What a poller is doing: its request budget and its tasks. */
 export interface TaskPollerStats extends GateStats {
+  /**
+   * Tasks the poller holds: the watched ones and the finished ones kept for replay (at most `retainFinished`).
+   * A task nobody watches any more is not among them.
+   */
+  readonly tasks: number;
   /** Tasks whose loop is running (at least one watcher, not finished). */
   readonly polling: number;
   /** Finished tasks kept for replay. */
@@ -54,15 +61,16 @@ export interface TaskPollerStats extends GateStats {
 export interface TaskPoller {
   /**
    * The shared stream of `source`'s task (by id): one polling loop however many subscribers; a late
-   * subscriber gets the latest event at once; the loop stops when the last subscriber leaves; a finished
-   * task's result (or error) is replayed to whoever subscribes later. With `cancelOnUnsubscribe()` directly on
+   * subscriber gets the latest event at once; the loop stops when the last subscriber leaves, and the poller
+   * lets the task go (the next watcher polls anew); a finished task's result (or error) is replayed to whoever
+   * subscribes later, for the latest `retainFinished` finished tasks. With `cancelOnUnsubscribe()` directly on
    * it, the task is cancelled when the last watcher leaves, if that watcher asked for it, and never while
    * another watcher still watches.
    */
   watch<R>(source: TaskSource<R>): Observable<TaskEvent<R>>;
   /** The request budget's queue and the tasks' counts, now. */
   stats(): TaskPollerStats;
-  /** Drops a finished task's replay (or a stopped task's last event), so the next watch polls anew. */
+  /** Drops a finished task's replay, so the next watch polls anew. A task that is watched now stays. */
   forget(taskId: string): void;
   /** How many subscribers watch the task with this id now. */
   watchers(taskId: string): number;
@@ -104,31 +112,31 @@ export function createTaskPoller(config?: TaskPollerConfig): TaskPoller {
     },
     stats(): TaskPollerStats {
       let polling = 0;
-      let finished = 0;
       let watchers = 0;
       for (const entry of poller.entries.values()) {
         if (entry.run !== undefined) polling++;
-        if (entry.finished) finished++;
         watchers += entry.watchers.length;
       }
-      return { ...poller.gate.stats(), polling, finished, watchers };
+      return { ...poller.gate.stats(), tasks: poller.entries.size, polling, finished: poller.retained.size, watchers };
     },
     watchers: (taskId: string) => poller.entries.get(taskId)?.watchers.length ?? 0,
     forget(taskId: string): void {
       const entry = poller.entries.get(taskId);
-      if (entry !== undefined && entry.watchers.length === 0) poller.entries.delete(taskId);
+      if (entry !== undefined && entry.watchers.length === 0) poller.release(entry);
     },
   };
 }
 
 // A poller watches tens of thousands of tasks at once, so each task's state is one object of a class (no
 // closures per task), its loop is run by the engine directly (no subscription in between), and its watchers
-// are kept in a plain array instead of a ReplaySubject.
+// are kept in a plain array instead of a ReplaySubject. The map holds only what someone watches and the
+// finished tasks kept for replay, so a poller's memory follows what is watched, not what ever was.
 
 /** A poller's shared state. */
 class Poller {
   readonly entries = new Map<string, Entry>();
-  private readonly finishedOrder: string[] = [];
+  /** The finished tasks kept for replay, oldest first (a Set keeps insertion order). */
+  readonly retained = new Set<Entry>();
 
   constructor(
     readonly strategy: PollStrategy | undefined,
@@ -146,15 +154,25 @@ class Poller {
     return entry;
   }
 
-  /** A task finished: keep it for replay among the latest `retainFinished` finished tasks. */
-  retire(id: string): void {
-    const { finishedOrder } = this;
-    finishedOrder.push(id);
-    while (finishedOrder.length > this.retainFinished) {
-      const old = finishedOrder.shift()!;
-      const entry = this.entries.get(old);
-      if (entry !== undefined && entry.finished && entry.watchers.length === 0) this.entries.delete(old);
-    }
+  /**
+   * A task finished: keep it for replay among the latest `retainFinished` finished tasks. Its watchers have
+   * been told the end already (one still listed is closed and only waits for its teardown), so it goes
+   * whatever its list says.
+   */
+  retire(entry: Entry): void {
+    // One let go before its end came is nobody's to replay.
+    if (this.entries.get(entry.plan.source.id) !== entry) return;
+    const { retained } = this;
+    retained.add(entry);
+    while (retained.size > this.retainFinished) this.release(retained.values().next().value!);
+  }
+
+  /** Lets a task go: the next watch of its id makes a new entry and polls anew. */
+  release(entry: Entry): void {
+    this.retained.delete(entry);
+    const id = entry.plan.source.id;
+    // A newer entry of the same id (after forget) is not this one's to drop.
+    if (this.entries.get(id) === entry) this.entries.delete(id);
   }
 }
 
@@ -190,8 +208,8 @@ class BudgetedSource<R> implements TaskSource<R> {
 }
 
 /**
- * One task of the poller: its plan, its watchers, the latest event (replayed to late watchers; it outlives a
- * stopped loop, so the next watcher sees it too) and how it ended. It observes the engine's run directly.
+ * One task of the poller: its plan, its watchers, the latest event (replayed to late watchers) and how it
+ * ended. It observes the engine's run directly.
  */
 class Entry implements Observer<TaskEvent<unknown>> {
   readonly watchers: Subscriber<TaskEvent<unknown>>[] = [];
@@ -205,7 +223,7 @@ class Entry implements Observer<TaskEvent<unknown>> {
   sawTerminal = false;
 
   constructor(
-    private readonly poller: Poller,
+    readonly poller: Poller,
     readonly plan: TaskPlan<unknown>,
   ) {}
 
@@ -219,7 +237,7 @@ class Entry implements Observer<TaskEvent<unknown>> {
     if (!this.finished) this.run = run;
   }
 
-  /** Stops the loop; the latest event stays for the next watcher. */
+  /** Stops the loop. */
   disconnect(): void {
     const { run } = this;
     this.run = undefined;
@@ -264,7 +282,7 @@ class Entry implements Observer<TaskEvent<unknown>> {
       if (this.failed) watcher.error(this.failure);
       else watcher.complete();
     }
-    this.poller.retire(this.plan.source.id);
+    this.poller.retire(this);
   }
 }
 
@@ -309,9 +327,14 @@ class Watch implements Unsubscribable {
     const { watchers } = entry;
     const index = watchers.indexOf(this.subscriber);
     if (index >= 0) watchers.splice(index, 1);
-    if (watchers.length > 0 || entry.finished || entry.run === undefined) return;
-    // The last watcher left an unfinished task: stop its loop; the entry keeps its last event for the next one.
+    // A watcher that leaves on the result leaves inside its delivery: the end follows at once, and keeps it.
+    if (watchers.length > 0 || entry.finished || entry.sawTerminal) return;
+    // The last watcher left an unfinished task: let it go and stop its loop. Kept, it would hold its plan and
+    // last event for nobody, one more for every task ever watched. Let go first: stopping runs the source's
+    // teardown, which may watch this id again and must then make a new entry.
+    const running = entry.run !== undefined;
+    entry.poller.release(entry);
     entry.disconnect();
-    if (this.onCancelError !== undefined && !entry.sawTerminal) fireCancel(entry.plan.handle, this.onCancelError);
+    if (running && this.onCancelError !== undefined && !entry.sawTerminal) fireCancel(entry.plan.handle, this.onCancelError);
   }
 }

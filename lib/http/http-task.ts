@@ -166,7 +166,10 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
   if (options.result !== undefined && typeof (options.result as Partial<t.Decoder<unknown, R>>).decode !== 'function') {
     throw new TypeError(`${fn}: option "result" must be an io-ts codec for the task's result (with decode()).`);
   }
-  const transport = transportFor(fn, options, url, dialect.name, id);
+  // A headers function's latest answer is kept, so a resume token can be checked against the values it sent.
+  const latest: { headers?: Readonly<Record<string, string>> } = {};
+  const headers = typeof options.headers === 'function' ? recordingHeaders(options.headers, latest) : options.headers;
+  const transport = transportFor(fn, headers === options.headers ? options : { ...options, headers }, url, dialect.name, id);
   const statusUrl = checkUrl(url, transport.allowed, undefined, id).href;
   let seen = false; // a 404 after the task was seen means its data expired
   const notFound = (): string =>
@@ -238,7 +241,23 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
           await send(transport, { ...cancel.call(dialect, statusUrl, { idempotencyToken }), signal, notFound });
         };
   const source = assembleSource(id, read$, { result: fetchResult, cancel: cancelTask, defaultStrategy: dialect.defaultStrategy }, decode);
-  return describeHttpSource(source, { url: statusUrl, dialect: dialect.name });
+  const credentials = (): readonly string[] =>
+    latest.headers === undefined ? transport.fixed.secrets : [...transport.fixed.secrets, ...sentHeaders(latest.headers).secrets];
+  return describeHttpSource(source, { url: statusUrl, dialect: dialect.name, credentials });
+}
+
+/** `headers`, keeping each answer in `latest` (sync answers at once, async ones when they come). */
+function recordingHeaders(headers: Extract<HeadersOption, (...args: never[]) => unknown>, latest: { headers?: Readonly<Record<string, string>> }): HeadersOption {
+  const keep = (answer: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+    if (typeof answer === 'object' && answer !== null) latest.headers = answer;
+    return answer;
+  };
+  return () => {
+    const answer = headers();
+    return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
+      ? (answer as PromiseLike<Readonly<Record<string, string>>>).then(keep)
+      : keep(answer as Readonly<Record<string, string>>);
+  };
 }
 
 // An HTTP source remembers its status URL and dialect (never its headers), so serializeTask can write a
@@ -249,6 +268,8 @@ const httpSourceKey = Symbol.for('poll-task.httpSource');
 export interface HttpSourceDescription {
   readonly url: string;
   readonly dialect: string;
+  /** The credential values its requests sent (fixed headers, and the headers function's latest answer). */
+  readonly credentials: () => readonly string[];
 }
 
 function describeHttpSource<R>(source: TaskSource<R>, description: HttpSourceDescription): TaskSource<R> {

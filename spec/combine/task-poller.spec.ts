@@ -46,7 +46,7 @@ describe('createTaskPoller', () => {
     });
   });
 
-  it('stops the loop when the last subscriber leaves, and starts it again for the next one', () => {
+  it('stops the loop when the last subscriber leaves and lets the task go; the next watcher polls anew', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectSubscriptions, flush }) => {
       const timers = trackingScheduler(scheduler);
@@ -57,11 +57,13 @@ describe('createTaskPoller', () => {
       const b = poller.watch(source).subscribe();
       scheduler.schedule(() => a.unsubscribe(), 4);
       scheduler.schedule(() => b.unsubscribe(), 6);
+      scheduler.schedule(() => expect(poller.stats()).toMatchObject({ tasks: 0, polling: 0 }), 7);
       scheduler.schedule(() => poller.watch(source).pipe(take(1)).subscribe(), 20);
       flush();
-      // The watcher at 20 is satisfied by the replayed event and leaves at once: no loop starts for it.
-      expectSubscriptions(request.subscriptions).toBe(['^-!', '-----^!']);
+      // Nothing was kept of the stopped task: the watcher at 20 gets a new reading, then leaves on it.
+      expectSubscriptions(request.subscriptions).toBe(['^-!', '-----^!', '--------------------^-!']);
       expect(timers.pending).toBe(0);
+      expect(poller.stats()).toMatchObject({ tasks: 0, polling: 0, watchers: 0 });
     });
   });
 
@@ -79,6 +81,42 @@ describe('createTaskPoller', () => {
       expect(completed).toBe(true);
       expect(source.reads).toBe(2);
       expect(poller.stats()).toMatchObject({ finished: 1, polling: 0 });
+    });
+  });
+
+  it('keeps the result of a task whose last watcher left on it, for replay', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ flush }) => {
+      const poller = createTaskPoller({ strategy: withInterval(1) });
+      const source = sequenceSource('t', scheduler, [reading.running(), reading.succeeded('R')]);
+      // take(2) leaves inside the result's delivery, before the loop completes.
+      poller.watch(source).pipe(take(2)).subscribe();
+      flush();
+      expect(poller.stats()).toMatchObject({ tasks: 1, finished: 1, polling: 0, watchers: 0 });
+      let replayed: unknown;
+      poller.watch(source).subscribe((e) => (replayed = e.type === 'result' ? e.result : e.type));
+      expect(replayed).toBe('R');
+      expect(source.reads).toBe(2);
+    });
+  });
+
+  it('lets a forgotten task go, but not a watched one', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ flush }) => {
+      const poller = createTaskPoller({ strategy: withInterval(1) });
+      const done = sequenceSource('done', scheduler, [reading.succeeded(1)]);
+      const running = sequenceSource('running', scheduler, [reading.running()]);
+      poller.watch(done).subscribe();
+      const watching = poller.watch(running).subscribe();
+      scheduler.schedule(() => {
+        expect(poller.stats()).toMatchObject({ tasks: 2, finished: 1, polling: 1 });
+        poller.forget('done');
+        poller.forget('running');
+        expect(poller.stats()).toMatchObject({ tasks: 1, finished: 0, polling: 1 });
+        watching.unsubscribe();
+        expect(poller.stats()).toMatchObject({ tasks: 0, polling: 0 });
+      }, 5);
+      flush();
     });
   });
 
@@ -290,7 +328,7 @@ describe('createTaskPoller', () => {
       const sources = ['a', 'b', 'c'].map((id) => sequenceSource(id, scheduler, [reading.succeeded(id)]));
       for (const source of sources) poller.watch(source).subscribe();
       flush();
-      expect(poller.stats().finished).toBe(2);
+      expect(poller.stats()).toMatchObject({ tasks: 2, finished: 2 });
       poller.watch(sources[0]!).subscribe();
       flush();
       expect(sources.map((s) => s.reads)).toEqual([2, 1, 1]);

@@ -1,7 +1,7 @@
 import { asyncScheduler, lastValueFrom, take, toArray } from 'rxjs';
 import * as t from 'io-ts';
 import { DecodeError, TaskTimeoutError, UnsafeUrlError, pollTask$, taskSource, withBackoff, withInterval, type TaskSnapshot } from '../../lib/index.js';
-import { defineDialect, resumeTask$, serializeTask } from '../../lib/http/index.js';
+import { benchling, defineDialect, httpTask, resumeTask$, resumedSource, serializeTask } from '../../lib/http/index.js';
 import { simulatedSource, startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { trackingScheduler } from '../helpers/sources.js';
 
@@ -103,3 +103,102 @@ describe('serializeTask and resumeTask$', () => {
     });
   });
 });
+
+describe('resume tokens: no query, no credential, counters in range', () => {
+  let sim: TaskServer;
+  beforeEach(async () => {
+    sim = await startTaskServer();
+  });
+  afterEach(() => sim.close());
+
+  it('leave a signed URL\'s query out, and resume it when the full URL is given again', async () => {
+    const task = sim.create('benchling', { reads: 3, result: { cells: 1 } });
+    const signed = `${task.url}?sig=s3cr3t-signature&expires=99`;
+    const first = await lastValueFrom(pollTask$(httpTaskOf(signed), withInterval(0)).pipe(take(1)));
+    const token = serializeTask(httpTaskOf(signed), first.snapshot);
+    expect(JSON.parse(token)).toEqual({ pollTask: 'resume', v: 1, dialect: 'Benchling', url: task.url, query: true, startedAt: expect.any(Number), deadline: null, polls: 1 });
+    expect(token).not.toContain('s3cr3t');
+    expect(token).not.toContain('expires');
+
+    expect(() => resumeTask$(token, { allowedOrigins: [sim.url] })).toThrow(
+      new TypeError('resumeTask$: the task\'s status URL had a query (a signature or a key, perhaps), which resume tokens never keep; pass the full URL again as option "url".'),
+    );
+    expect(() => resumeTask$(token, { allowedOrigins: [sim.url], url: `${sim.url}/api/v2/tasks/other?sig=x` })).toThrow(
+      new TypeError(`resumeTask$: option "url" must be the token's status URL (${task.url}) with its query, but was ${sim.url}/api/v2/tasks/other?….`),
+    );
+    const last = await lastValueFrom(resumeTask$(token, { allowedOrigins: [sim.url], url: signed, strategy: withInterval(0) }));
+    expect(last).toMatchObject({ type: 'result', snapshot: { polls: 3 } });
+    // resumedSource takes it too, and its token leaves the query out again.
+    expect(serializeTask(resumedSource(token, { allowedOrigins: [sim.url], url: signed }))).not.toContain('s3cr3t');
+  });
+
+  it('refuse to store a credential the requests sent, even percent-encoded in the path', () => {
+    const key = 'k3y/with spaces';
+    const source = httpTask({ url: `${sim.url}/api/v2/tasks/${encodeURIComponent(key)}`, dialect: benchling, headers: { 'x-api-key': key } });
+    expect(() => serializeTask(source)).toThrow(
+      new TypeError('serializeTask: the task\'s status URL holds the value of a credential header its requests sent, and a resume token must not store it; keep credentials in headers, out of the URL.'),
+    );
+    // A header that is not a credential may well name the task: Deep Intelligence's organization does.
+    expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/org-1234`, dialect: benchling, headers: { 'x-organization': 'org-1234' } }))).not.toThrow();
+  });
+
+  it.each([
+    [{ polls: -1 }, 'polls must be a whole number from 0 to 2147483647, but was -1'],
+    [{ polls: 0.5 }, 'polls must be a whole number from 0 to 2147483647, but was 0.5'],
+    [{ polls: 2 ** 31 }, 'polls must be a whole number from 0 to 2147483647, but was 2147483648'],
+    [{ startedAt: -1 }, 'startedAt must be whole epoch milliseconds from 0 to 8640000000000000, but was -1'],
+    [{ deadline: 8.64e15 + 1 }, 'deadline must be epoch milliseconds a Date can hold (at most 8640000000000000 either side of 1970), but was 8640000000000001'],
+    [{ url: 'x'.repeat(8193) }, `url must be a URL of at most 8192 characters, but was ${'x'.repeat(200)}…`],
+  ])('refuse a token with %p out of range, with a DecodeError', (fields, issue) => {
+    const token = JSON.stringify({ pollTask: 'resume', v: 1, dialect: 'Benchling', url: `${sim.url}/api/v2/tasks/1`, startedAt: 0, deadline: null, polls: 0, ...fields });
+    let error: DecodeError | undefined;
+    try {
+      resumeTask$(token, { allowedOrigins: [sim.url] });
+    } catch (e) {
+      error = e as DecodeError;
+    }
+    expect(error).toBeInstanceOf(DecodeError);
+    expect(error!.issues[0]).toBe(issue);
+    // (A deadline fails both sides of its union: "(and 1 more)" follows.)
+    expect(error!.message.startsWith(`The resume token does not have the expected shape (ResumeToken): ${issue}`)).toBe(true);
+    expect(error!.message.length).toBeLessThan(1000);
+  });
+
+  it('never reports a negative elapsedMs for a token written on a clock ahead of this one', async () => {
+    const task = sim.create('benchling', { reads: 1 });
+    const token = JSON.stringify({ pollTask: 'resume', v: 1, dialect: 'Benchling', url: task.url, startedAt: Date.now() + 3_600_000, deadline: null, polls: 0 });
+    const last = await lastValueFrom(resumeTask$(token, { allowedOrigins: [sim.url], strategy: withInterval(0) }));
+    expect(last.snapshot.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(last.snapshot.elapsedMs).toBeLessThan(3_600_000);
+  });
+
+  it('refuse a token whose number is Infinity (1e999 in JSON)', () => {
+    const token = `{"pollTask":"resume","v":1,"dialect":"Benchling","url":"${sim.url}/t/1","startedAt":0,"deadline":1e999,"polls":0}`;
+    expect(() => resumeTask$(token, { allowedOrigins: [sim.url] })).toThrow(DecodeError);
+  });
+
+  it.each([
+    [{ polls: NaN, elapsedMs: 0 }, {}, 'serializeTask: snapshot.polls must be a whole number from 0 to 2147483647, but was NaN.'],
+    [{ polls: -1, elapsedMs: 0 }, {}, 'serializeTask: snapshot.polls must be a whole number from 0 to 2147483647, but was -1.'],
+    [{ polls: 2 ** 53, elapsedMs: 0 }, {}, 'serializeTask: snapshot.polls must be a whole number from 0 to 2147483647, but was 9007199254740992.'],
+    [{ polls: 1, elapsedMs: -5 }, {}, 'serializeTask: snapshot.elapsedMs must be the milliseconds since the wait started (from 0 to the time since 1970), but was -5.'],
+    [{ polls: 1, elapsedMs: Infinity }, {}, 'serializeTask: snapshot.elapsedMs must be the milliseconds since the wait started (from 0 to the time since 1970), but was Infinity.'],
+    [{ polls: 1, elapsedMs: 0 }, { deadline: Infinity }, 'serializeTask: option "deadline" must be a valid Date or epoch milliseconds.'],
+    [{ polls: 1, elapsedMs: 0 }, { deadline: 2 ** 53 }, 'serializeTask: option "deadline" must be a valid Date or epoch milliseconds.'],
+  ])('refuse to write a snapshot of %p (options %p), with a TypeError', (counts, options, message) => {
+    const snapshot = { taskId: 't', runStatus: 'running', vendorStatus: 'RUNNING', raw: {}, ...counts } as TaskSnapshot;
+    expect(() => serializeTask(httpTaskOf(`${sim.url}/api/v2/tasks/1`), snapshot, options)).toThrow(new TypeError(message));
+  });
+
+  it('refuse to write a status URL longer than 8192 characters without its query', () => {
+    const long = `${sim.url}/t/`.padEnd(8193, 'x');
+    expect(() => serializeTask(httpTaskOf(`${long}?q=1`))).toThrow(
+      new TypeError('serializeTask: the task\'s status URL is 8193 characters long without its query, and a resume token holds at most 8192; this wait cannot be resumed from a token.'),
+    );
+    expect(JSON.parse(serializeTask(httpTaskOf(`${long.slice(0, -1)}?q=1`))).url).toHaveLength(8192);
+  });
+});
+
+function httpTaskOf(url: string) {
+  return httpTask({ url, dialect: benchling });
+}
