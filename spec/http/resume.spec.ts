@@ -138,8 +138,9 @@ describe('resume tokens: no query, no credential, counters in range', () => {
     expect(() => serializeTask(source)).toThrow(
       new TypeError('serializeTask: the task\'s status URL holds the value of a credential header its requests sent, and a resume token must not store it; keep credentials in headers, out of the URL.'),
     );
-    // A header that is not a credential may well name the task: Deep Intelligence's organization does.
-    expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/org-1234`, dialect: benchling, headers: { 'x-organization': 'org-1234' } }))).not.toThrow();
+    // Every header value sent counts (docs/http.md), whatever its name; only the harmless headers' do not.
+    expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/org-12345678`, dialect: benchling, headers: { 'x-organization': 'org-12345678' } }))).toThrow(TypeError);
+    expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/req-12345678`, dialect: benchling, headers: { 'x-request-id': 'req-12345678' } }))).not.toThrow();
   });
 
   it.each([
