@@ -8,8 +8,8 @@ describe('poll-task serve', () => {
     const done = runCli(['serve'], fake.io);
     await until(() => fake.out().includes('Press Ctrl-C to stop.'), 'the simulator to start');
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(fake.out())![1]!;
-    expect(fake.out()).toContain(`curl -s -X POST ${url}/_sim/tasks -d '{"dialect":"evo"`);
-    const created = (await (await fetch(`${url}/_sim/tasks`, { method: 'POST', body: JSON.stringify({ dialect: 'evo', reads: 1 }) })).json()) as { url: string };
+    expect(fake.out()).toContain(`curl -s -X POST ${url}/_sim/tasks -H 'content-type: application/json' -d '{"dialect":"evo"`);
+    const created = (await (await fetch(`${url}/_sim/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dialect: 'evo', reads: 1 }) })).json()) as { url: string };
     expect((await fetch(created.url)).status).toBe(200);
     fake.interrupt();
     expect(await done).toBe(0);
