@@ -152,7 +152,7 @@ export interface TaskServerOptions {
   readonly allowedHosts?: readonly string[];
   /** How many requests the log keeps (`requests`, `GET /_sim/requests`): the last ones; `Infinity` keeps all. @default 1000 */
   readonly requestLogSize?: number;
-  /** The largest request body read, in bytes; a larger one is answered 413 and not read. @default 1048576 (1 MiB) */
+  /** The largest request body kept, in bytes; a larger one is answered 413 and thrown away as it arrives. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
 }
 
@@ -493,10 +493,21 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     }
   };
 
-  const tooLarge = (response: ServerResponse): void => {
-    // `connection: close`: the rest of the body is not read on a connection kept for the next request.
-    json(response, 413, { message: `The request body is over ${maxBodyBytes} bytes, the simulator's maxBodyBytes; send a smaller one.` }, { connection: 'close' });
+  /**
+   * Answers a request whose body it will not keep: the whole answer goes out at once, and ends when the body has
+   * arrived, thrown away as it comes (nothing of it is kept). Ended earlier, the answer would close a connection
+   * the client said to close under the client still sending: reset, it might never read the answer.
+   */
+  const answerUnread = (request: IncomingMessage, response: ServerResponse, status: number, message: string): void => {
+    const text = JSON.stringify({ message });
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.write(text);
+    request.on('end', () => response.end());
+    request.resume();
   };
+
+  const tooLarge = (request: IncomingMessage, response: ServerResponse): void =>
+    answerUnread(request, response, 413, `The request body is over ${maxBodyBytes} bytes, the simulator's maxBodyBytes; send a smaller one.`);
 
   /** Whether the Host header names this machine's loopback, the address the server listens on, or an allowed host. */
   const hostAllowed = (header: string | undefined): boolean => {
@@ -732,11 +743,11 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     if (!isControl) for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
     const refusal = isControl ? controlRefusal(request, method) : undefined;
     if (refusal !== undefined) {
-      json(response, refusal.status, { message: refusal.message }, { connection: 'close' });
+      answerUnread(request, response, refusal.status, refusal.message);
       return;
     }
     if (Number(request.headers['content-length']) > maxBodyBytes) {
-      tooLarge(response);
+      tooLarge(request, response);
       return;
     }
     const chunks: Buffer[] = [];
@@ -749,7 +760,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       else {
         over = true;
         chunks.length = 0;
-        tooLarge(response);
+        tooLarge(request, response);
       }
     });
     request.on('end', () => {

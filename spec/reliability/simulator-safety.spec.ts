@@ -441,6 +441,30 @@ describe('the simulator is safe to leave running', () => {
       await stillServes(sim);
     });
 
+    it('answers 413 before the body is sent, and lets the client finish sending before it closes', async () => {
+      const socket = connect(Number(new URL(sim.url).port), '127.0.0.1');
+      const errors: unknown[] = [];
+      socket.on('error', (error) => errors.push(error));
+      let text = '';
+      socket.setEncoding('latin1');
+      const answered = new Promise<void>((resolve) =>
+        socket.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.endsWith('maxBodyBytes; send a smaller one."}')) resolve();
+        }),
+      );
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      const size = 4 * 1024 * 1024;
+      socket.write(`POST /_sim/tasks HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${size}\r\n\r\n{`);
+      await answered;
+      expect(text).toMatch(/^HTTP\/1\.1 413 /);
+      // Closed at once, the connection would be reset under these writes, and a client could lose the answer.
+      socket.end(Buffer.alloc(size - 1, 32));
+      await closed;
+      expect(errors).toEqual([]);
+      await stillServes(sim);
+    });
+
     it('reads a body of exactly maxBodyBytes, and refuses one byte more', async () => {
       const limited = await startTaskServer({ maxBodyBytes: 100 });
       try {
