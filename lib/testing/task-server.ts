@@ -502,8 +502,8 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     const text = JSON.stringify({ message });
     response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     response.write(text);
-    request.on('end', () => response.end());
-    request.resume();
+    if (request.readableEnded) response.end();
+    else request.on('end', () => response.end()).resume();
   };
 
   const tooLarge = (request: IncomingMessage, response: ServerResponse): void =>
@@ -524,7 +524,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     if (!hostAllowed(host)) {
       return {
         status: 403,
-        message: `The control API answers requests to localhost, a loopback address or the simulator's own address, not to ${show(host)}; add that name to allowedHosts to allow it.`,
+        message: `The control API answers only requests addressed to localhost, a loopback address, the simulator's own address or a name in allowedHosts; this one ${host === undefined ? 'had no Host header' : `was addressed to ${show(host)}`}.`,
       };
     }
     if (method === 'OPTIONS') return { status: 403, message: 'The control API takes no requests from pages on other origins; call it from a program, or from a page the simulator serves.' };
