@@ -1,24 +1,37 @@
 import { parseArgs } from 'node:util';
+import { hostNameOf } from '../testing/control-hosts.js';
 import { startTaskServer } from '../testing/task-server.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
-export const serveUsage = `Usage: poll-task serve [--port <n>] [--host <address>]
+export const serveUsage = `Usage: poll-task serve [--port <n>] [--host <address>] [--allowed-host <name>]
 
 Runs the task simulator (Benchling, Affinity, Evo, Deep Intelligence and Deadline Cloud task APIs) until Ctrl-C,
 for trying poll-task watch against something real.
 
 Options:
-  --port <n>          the port to listen on (default: a free one)
-  --host <address>    the address to listen on (default: 127.0.0.1)
-  --help              this text`;
+  --port <n>              the port to listen on (default: a free one)
+  --host <address>        the address to listen on (default: 127.0.0.1)
+  --allowed-host <name>   another host name the control API (/_sim/) answers under, besides localhost, the
+                          loopback addresses and --host; repeatable
+  --help                  this text`;
 
 /** `poll-task serve`: runs the simulator until interrupted; resolves with the exit code. */
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean' } } }));
-    if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`--port takes a port number, not ${JSON.stringify(values.port)}.`, serveUsage);
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { port: { type: 'string' }, host: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    }));
+    if (values.port !== undefined && !(/^\d+$/.test(values.port) && Number(values.port) <= 65535)) {
+      throw new UsageError(`--port takes a port number, not ${JSON.stringify(values.port)}.`, serveUsage);
+    }
+    for (const name of values['allowed-host'] ?? []) {
+      if (hostNameOf(name) === undefined) throw new UsageError(`--allowed-host takes a host name or address without a port, e.g. sim, not ${JSON.stringify(name)}.`, serveUsage);
+    }
   } catch (error) {
     io.stderr.write(`poll-task serve: ${(error as Error).message}\n\n${serveUsage}\n`);
     return 2;
@@ -29,7 +42,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   }
   let sim;
   try {
-    sim = await startTaskServer({ port: values.port === undefined ? 0 : Number(values.port), host: values.host ?? '127.0.0.1' });
+    sim = await startTaskServer({ port: values.port === undefined ? 0 : Number(values.port), host: values.host ?? '127.0.0.1', allowedHosts: values['allowed-host'] ?? [] });
   } catch (error) {
     io.stderr.write(`poll-task serve: could not listen: ${(error as Error).message}\n`);
     return 4;
@@ -40,11 +53,11 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
       `Task simulator listening on ${url}`,
       '',
       'Create a task (dialect: benchling, affinity, evo, deepint or deadline; durationMs, outcome, result, …):',
-      `  curl -s -X POST ${url}/_sim/tasks -d '{"dialect":"evo","durationMs":20000,"subtasks":["load","krige"]}'`,
+      `  curl -s -X POST ${url}/_sim/tasks -H 'content-type: application/json' -d '{"dialect":"evo","durationMs":20000,"subtasks":["load","krige"]}'`,
       'Watch it, with the "url" of the answer:',
       `  poll-task watch ${url}/compute/orgs/…/status --dialect evo`,
       'Inject a fault into the next request:',
-      `  curl -s -X POST ${url}/_sim/faults -d '{"kind":"status","status":503,"retryAfter":"2"}'`,
+      `  curl -s -X POST ${url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"status","status":503,"retryAfter":"2"}'`,
       'See the requests it received:',
       `  curl -s ${url}/_sim/requests`,
       '',

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRandom, monotonic, sleep, wallClock } from '../internal/clock.js';
 import { loggedHeaders } from '../internal/redact.js';
+import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
+import { checkFaultSpec, checkTaskSpec, show } from './check-specs.js';
+import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
 
 /** The five task APIs the simulator speaks. */
 export type SimDialect = 'benchling' | 'affinity' | 'evo' | 'deepint' | 'deadline';
@@ -51,6 +54,8 @@ export interface SimTask {
 
 /**
  * A fault the simulator injects into the requests it matches, `times` times (or with a `probability`).
+ * `fault()` and `POST /_sim/faults` check every field first and refuse a bad one, naming it (a header value
+ * with CR or LF in it, a status outside 200–599, a negative delay…), so a fault never breaks the server.
  *
  * - `status`: answer `status` (default 503), with `retryAfter` / `retryAfterMs` headers if given;
  * - `reset`: destroy the connection without answering;
@@ -83,21 +88,21 @@ export interface FaultSpec {
   readonly method?: string;
   /** Only requests to this path (e.g. an Evo job's result path, without `/status`). */
   readonly path?: string;
-  /** How many matching requests it hits. @default 1 */
+  /** How many matching requests it hits: a whole number from 1, or Infinity. @default 1 */
   readonly times?: number;
   /** How many matching requests it lets through untouched first (e.g. 1: hit the second read). @default 0 */
   readonly skip?: number;
-  /** The chance that a matching request is hit (with `times` left). @default 1 */
+  /** The chance that a matching request is hit (with `times` left), from 0 to 1. @default 1 */
   readonly probability?: number;
-  /** For `status` (default 503) and `html` (default 200): the HTTP status to answer with. */
+  /** For `status` (default 503) and `html` (default 200): the HTTP status to answer with, from 200 to 599. */
   readonly status?: number;
-  /** The Retry-After header: seconds (`"2"`) or an HTTP date. */
+  /** The Retry-After header: seconds (`"2"`) or an HTTP date (any header value: no CR, LF or NUL). */
   readonly retryAfter?: string;
-  /** The retry-after-ms header. */
+  /** The retry-after-ms header: any finite number, negative and fractional ones included (hints a client must survive). */
   readonly retryAfterMs?: number;
   /** For `slow`: how long the answer is held back, in milliseconds. @default 1000 */
   readonly delayMs?: number;
-  /** For `oversized`: how many bytes the body has. @default 11 MiB */
+  /** For `oversized`: how many bytes the body has, up to 64 MiB. @default 11 MiB */
   readonly bytes?: number;
   /** For `redirect`: where the `Location` header points. @default another host, `http://127.0.0.2:1/elsewhere` */
   readonly location?: string;
@@ -105,7 +110,11 @@ export interface FaultSpec {
   readonly word?: string;
 }
 
-/** A request the simulator received. Header values are recorded as `[redacted]`, but for harmless headers (accept, content-type, user-agent, …). */
+/**
+ * A request the simulator received. Header values are recorded as `[redacted]`, but for harmless headers
+ * (accept, content-type, user-agent, …). The control API's own requests and requests refused for their size
+ * (413) are not recorded.
+ */
 export interface SeenRequest {
   /** The HTTP method, upper case. */
   readonly method: string;
@@ -136,7 +145,28 @@ export interface TaskServerOptions {
    * them from the simulator's own origin.
    */
   readonly files?: Readonly<Record<string, { readonly type: string; readonly body: string | Uint8Array }>>;
+  /**
+   * Host names (or addresses) besides the loopback ones (`localhost`, `*.localhost`, 127.0.0.0/8, `[::1]`) and
+   * the one the server listens on, under which the control API answers: e.g. `['sim']`, the simulator's service
+   * name in a docker-compose file. Any other Host is refused with 403 (DNS rebinding).
+   * @default []
+   */
+  readonly allowedHosts?: readonly string[];
+  /** How many requests the log keeps (`requests`, `GET /_sim/requests`): the last ones; `Infinity` keeps all. @default 1000 */
+  readonly requestLogSize?: number;
+  /** The largest request body kept, in bytes; a larger one is answered 413 and thrown away as it arrives. @default 1048576 (1 MiB) */
+  readonly maxBodyBytes?: number;
 }
+
+const optionNames = Object.keys({
+  port: true,
+  host: true,
+  random: true,
+  files: true,
+  allowedHosts: true,
+  requestLogSize: true,
+  maxBodyBytes: true,
+} satisfies Record<keyof TaskServerOptions, true>);
 
 /** A running simulator. */
 export interface TaskServer {
@@ -144,9 +174,9 @@ export interface TaskServer {
   readonly url: string;
   /** Creates a task speaking `dialect`. */
   create(dialect: SimDialect, spec?: SimTaskSpec): SimTask;
-  /** Every request received so far, in order (a live array). */
+  /** The last `requestLogSize` (default 1000) requests received, oldest first (a live array). */
   readonly requests: readonly SeenRequest[];
-  /** Injects a fault into the next matching requests. */
+  /** Injects a fault into the next matching requests; throws a TypeError naming the field when `spec` has a bad one. */
   fault(spec: FaultSpec): void;
   /** Whether the task was asked to cancel. */
   cancelRequested(taskId: string): boolean;
@@ -195,6 +225,40 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
   { dialect: 'deadline', pattern: /^\/2023-10-12\/farms\/[^/]+\/queues\/[^/]+\/jobs\/[^/]+\/steps\/[^/]+\/tasks\/([^/]+)$/ },
 ];
 
+const ignore = (): void => undefined;
+
+/** The path of a request target, or undefined when it has none (`new URL` refuses it). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://sim').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path segment decoded, or as it is when its escapes are broken (`%E0%A4%A`). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** A request body as JSON (an empty body as `{}`); throws a SyntaxError when it is not JSON. */
+function parsed(text: string): unknown {
+  return JSON.parse(text || '{}') as unknown;
+}
+
+/** A request body as JSON, or undefined when it is not JSON. */
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return parsed(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts the task simulator: a real `node:http` server on `host:port` (default 127.0.0.1, a free port) that
  * speaks the task APIs of Benchling, Affinity, Seequent Evo, Deep Intelligence and AWS Deadline Cloud under
@@ -205,9 +269,13 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  * - `GET /_sim/requests` lists the requests received;
  * - `GET /_sim/stats` counts them, the connections opened and the tasks held.
  *
- * Every request is recorded (header values redacted, but harmless ones) so tests can assert how many were sent and when.
- * Every answer allows any origin (CORS), so a page elsewhere can use it; `files` serves a test page from it.
- * `close()` frees the port and every socket.
+ * Every request is recorded (header values redacted, but harmless ones; the last `requestLogSize`, default 1000) so tests can
+ * assert how many were sent and when. The task API and `files` allow any origin (CORS), so a page elsewhere can
+ * poll; `files` serves a test page from it. The control API does not: it answers no preflight, takes
+ * `content-type: application/json` only on a POST (415 otherwise), and only under a loopback Host, the one it
+ * listens on or one of `allowedHosts` (403 otherwise), so no web page can reconfigure it or read its log. A
+ * request body over `maxBodyBytes` (default 1 MiB) is answered 413; a bad spec 400 with the field it names; a
+ * request that fails inside 500: the server keeps serving. `close()` frees the port and every socket.
  *
  * @example
  * const sim = await startTaskServer();
@@ -216,7 +284,26 @@ const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
  * await sim.close();
  */
 export async function startTaskServer(options: TaskServerOptions = {}): Promise<TaskServer> {
-  const { port = 0, host = '127.0.0.1', random = defaultRandom, files = {} } = options;
+  const fn = 'startTaskServer';
+  checkOptions(fn, options, optionNames);
+  const port = checkNumber(fn, 'port', options.port, 0, { max: 65535, integer: true });
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string') throw new TypeError(`${fn}: option "host" must be an address or host name, e.g. "127.0.0.1", but was ${show(host)}.`);
+  const random = checkFunction(fn, 'random', options.random, defaultRandom);
+  const requestLogSize = checkNumber(fn, 'requestLogSize', options.requestLogSize, 1000, { integer: true, allowInfinity: true });
+  const maxBodyBytes = checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { max: Number.MAX_SAFE_INTEGER, integer: true });
+  const allowedHosts = new Set<string>();
+  if (options.allowedHosts !== undefined && !Array.isArray(options.allowedHosts)) {
+    throw new TypeError(`${fn}: option "allowedHosts" must be an array of host names, e.g. ["sim"], but was ${show(options.allowedHosts)}.`);
+  }
+  for (const name of options.allowedHosts ?? []) {
+    const allowed = hostNameOf(name);
+    if (allowed === undefined) {
+      throw new TypeError(`${fn}: option "allowedHosts" takes host names or addresses without a port, e.g. "sim" or "[fe80::1]", but had ${show(name)}.`);
+    }
+    allowedHosts.add(allowed);
+  }
+  const { files = {} } = options;
   for (const [path, file] of Object.entries(files)) {
     if (!path.startsWith('/') || path.startsWith('/_sim/') || routes.some((route) => route.pattern.test(path))) {
       throw new TypeError(`startTaskServer: cannot serve a file at ${JSON.stringify(path)}; give a path starting with "/" that is neither /_sim/… nor a task route, e.g. "/index.html".`);
@@ -227,17 +314,21 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   }
   const tasks = new Map<string, Task>();
   const requests: SeenRequest[] = [];
+  let received = 0;
   const faults: Array<FaultSpec & { left: number; toSkip: number }> = [];
   const sockets = new Set<Socket>();
   const startedAt = monotonic();
   let counter = 0;
   let connectionsOpened = 0;
   let base = '';
+  // The address it listens on, as a Host header names it (hostOf).
+  let boundHost = '';
 
   const create = (dialect: SimDialect, spec: SimTaskSpec = {}): SimTask => {
     if (!SIM_DIALECTS.includes(dialect)) {
-      throw new TypeError(`startTaskServer: unknown dialect ${JSON.stringify(dialect)}; the simulator speaks ${SIM_DIALECTS.join(', ')}.`);
+      throw new TypeError(`startTaskServer: unknown dialect ${show(dialect)}; the simulator speaks ${SIM_DIALECTS.join(', ')}.`);
     }
+    checkTaskSpec(spec);
     const id = spec.id ?? `task-${++counter}`;
     if (tasks.has(id)) throw new TypeError(`startTaskServer: a task with id "${id}" exists already.`);
     tasks.set(id, { spec, id, dialect, createdAt: monotonic(), statusReads: 0 });
@@ -382,12 +473,66 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     ...(fault?.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(fault.retryAfterMs) }),
   });
 
-  // Headers added to every answer of the current request (the `hint` fault).
-  let extraHeaders: Record<string, string> = {};
   const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extraHeaders, ...headers });
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
     response.end(text);
+  };
+
+  /** Answers 500 to a request whose handling threw, or cuts the connection when the answer had begun. */
+  const fail = (response: ServerResponse, error: unknown): void => {
+    try {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      const reason = error instanceof Error ? error.message : 'an unknown error';
+      json(response, 500, { message: `The simulator could not answer this request: ${reason}` });
+    } catch {
+      response.destroy();
+    }
+  };
+
+  /**
+   * Answers a request whose body it will not keep: the whole answer goes out at once, and ends when the body has
+   * arrived, thrown away as it comes (nothing of it is kept). Ended earlier, the answer would close a connection
+   * the client said to close under the client still sending: reset, it might never read the answer.
+   */
+  const answerUnread = (request: IncomingMessage, response: ServerResponse, status: number, message: string): void => {
+    const text = JSON.stringify({ message });
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.write(text);
+    if (request.readableEnded) response.end();
+    else request.on('end', () => response.end()).resume();
+  };
+
+  const tooLarge = (request: IncomingMessage, response: ServerResponse): void =>
+    answerUnread(request, response, 413, `The request body is over ${maxBodyBytes} bytes, the simulator's maxBodyBytes; send a smaller one.`);
+
+  /** Whether the Host header names this machine's loopback, the address the server listens on, or an allowed host. */
+  const hostAllowed = (header: string | undefined): boolean => {
+    const name = hostOf(header);
+    if (name === undefined) return false;
+    if (isLoopbackHost(name) || allowedHosts.has(name)) return true;
+    // Bound to every interface, the machine's own addresses reach it; an IP address cannot be rebound.
+    return isWildcardHost(boundHost) ? isInterfaceAddress(name) : name === boundHost;
+  };
+
+  /** Why the control API refuses a request, from its headers alone (before its body is read), if it does. */
+  const controlRefusal = (request: IncomingMessage, method: string): { status: number; message: string } | undefined => {
+    const host = request.headers.host;
+    if (!hostAllowed(host)) {
+      return {
+        status: 403,
+        message: `The control API answers only requests addressed to localhost, a loopback address, the simulator's own address or a name in allowedHosts; this one ${host === undefined ? 'had no Host header' : `was addressed to ${show(host)}`}.`,
+      };
+    }
+    if (method === 'OPTIONS') return { status: 403, message: 'The control API takes no requests from pages on other origins; call it from a program, or from a page the simulator serves.' };
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (method !== 'GET' && method !== 'HEAD' && type !== 'application/json') {
+      return { status: 415, message: `The control API takes JSON only; send the body with content-type: application/json, not ${show(request.headers['content-type'] ?? 'none')}.` };
+    }
+    return undefined;
   };
 
   const takeFault = (method: string, path: string, taskId: string | undefined): FaultSpec | undefined => {
@@ -463,7 +608,11 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const control = (method: string, path: string, text: string, response: ServerResponse): void => {
     try {
       if (method === 'POST' && path === '/_sim/tasks') {
-        const { dialect, ...spec } = JSON.parse(text || '{}') as SimTaskSpec & { dialect: SimDialect };
+        const body = JSON.parse(text || '{}') as unknown;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+          throw new TypeError(`startTaskServer: a task is created from a JSON object, e.g. { "dialect": "evo", "reads": 3 }, not ${show(body)}.`);
+        }
+        const { dialect, ...spec } = body as SimTaskSpec & { dialect: SimDialect };
         json(response, 201, create(dialect, spec));
       } else if (method === 'POST' && path === '/_sim/faults') {
         server.fault(JSON.parse(text || '{}') as FaultSpec);
@@ -471,20 +620,18 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       } else if (method === 'GET' && path === '/_sim/requests') {
         json(response, 200, requests);
       } else if (method === 'GET' && path === '/_sim/stats') {
-        json(response, 200, { requests: requests.length, connections: connectionsOpened, tasks: tasks.size });
+        json(response, 200, { requests: received, connections: connectionsOpened, tasks: tasks.size });
       } else {
         json(response, 404, { message: `No control route ${method} ${path}; use POST /_sim/tasks, POST /_sim/faults, GET /_sim/requests or GET /_sim/stats.` });
       }
     } catch (error) {
-      json(response, 400, { message: error instanceof Error ? error.message : String(error) });
+      // A bad body or spec; anything else is the simulator's own failure (500).
+      if (!(error instanceof TypeError || error instanceof SyntaxError)) throw error;
+      json(response, 400, { message: error.message });
     }
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse, text: string): Promise<void> => {
-    const method = (request.method ?? 'GET').toUpperCase();
-    const path = new URL(request.url ?? '/', 'http://sim').pathname;
-    // Pages on other origins may call it from a browser: answer CORS preflights, allow every origin.
-    for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
+  const handle = async (request: IncomingMessage, response: ServerResponse, method: string, path: string, text: string): Promise<void> => {
     if (method === 'OPTIONS') {
       response.writeHead(204);
       response.end();
@@ -504,7 +651,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     }
     const route = routes.find((candidate) => candidate.pattern.test(path));
     const match = route?.pattern.exec(path);
-    const taskId = match ? decodeURIComponent(match[1]!) : undefined;
+    const taskId = match ? decoded(match[1]!) : undefined;
     const task = taskId === undefined ? undefined : tasks.get(taskId);
     const submit = method === 'POST' && /^\/compute\/orgs\/[^/]+\/[^/]+\/[^/]+$/.test(path);
     const fault = takeFault(method, path, taskId);
@@ -517,12 +664,23 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       ...(route === undefined ? {} : { dialect: route.dialect }),
       ...(fault === undefined ? {} : { fault: fault.kind }),
     });
+    received++;
+    // A ring of the last requestLogSize: a simulator left running for days keeps a bounded log.
+    if (requests.length > requestLogSize) requests.shift();
     if (fault !== undefined && (await inject(fault, request, response, task))) return;
-    extraHeaders = fault?.kind === 'hint' ? hints(fault) : {};
+    if (fault?.kind === 'hint') for (const [name, value] of Object.entries(hints(fault))) response.setHeader(name, value);
 
     if (submit) {
-      const parameters = (JSON.parse(text || '{}') as { parameters?: { simulate?: SimTaskSpec } }).parameters;
-      const created = create('evo', parameters?.simulate ?? {});
+      let created: SimTask;
+      try {
+        const body = parsed(text);
+        const simulate = (body as { parameters?: { simulate?: unknown } } | null)?.parameters?.simulate;
+        created = create('evo', (simulate ?? {}) as SimTaskSpec);
+      } catch (error) {
+        if (!(error instanceof TypeError || error instanceof SyntaxError)) throw error;
+        json(response, 400, { message: error.message });
+        return;
+      }
       json(response, 202, { message: 'Job requested' }, { location: `${path}/${encodeURIComponent(created.id)}/status` });
       return;
     }
@@ -551,7 +709,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     }
     const cancels = (task.dialect === 'evo' && method === 'DELETE') || (task.dialect === 'deadline' && method === 'PATCH');
     if (cancels) {
-      const target = task.dialect === 'deadline' ? (JSON.parse(text || '{}') as { targetRunStatus?: string }).targetRunStatus : 'CANCELED';
+      const target = task.dialect === 'deadline' ? (parsedOrUndefined(text) as { targetRunStatus?: unknown } | null | undefined)?.targetRunStatus : 'CANCELED';
       if (target !== 'CANCELED') {
         json(response, 400, { message: 'The simulator only takes targetRunStatus CANCELED.' });
         return;
@@ -569,16 +727,55 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     json(response, 405, { message: `${method} is not supported here by ${task.dialect}.` });
   };
 
-  const httpServer = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      handle(request, response, text).catch((error: unknown) => {
-        if (!response.headersSent) json(response, 500, { message: String(error) });
-        else response.destroy();
-      });
+  /** Takes a request: refuses what its headers already rule out, reads its body up to maxBodyBytes, then handles it. */
+  const receive = (request: IncomingMessage, response: ServerResponse): void => {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const path = pathOf(request.url);
+    if (path === undefined) {
+      json(response, 400, { message: `The request target ${show(request.url)} is not a path; ask for e.g. /api/v2/tasks/<id>.` });
+      return;
+    }
+    const isControl = path.startsWith('/_sim/');
+    // Pages on other origins may poll tasks from a browser: answer CORS preflights there, allow every origin.
+    // Never on the control API, which no page elsewhere may reconfigure or read.
+    if (!isControl) for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
+    const refusal = isControl ? controlRefusal(request, method) : undefined;
+    if (refusal !== undefined) {
+      answerUnread(request, response, refusal.status, refusal.message);
+      return;
+    }
+    if (Number(request.headers['content-length']) > maxBodyBytes) {
+      tooLarge(request, response);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+      else {
+        over = true;
+        chunks.length = 0;
+        tooLarge(request, response);
+      }
     });
+    request.on('end', () => {
+      if (over) return;
+      handle(request, response, method, path, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => fail(response, error));
+    });
+  };
+
+  const httpServer = createServer((request, response) => {
+    // A client that goes away mid-request is no error of the server's.
+    request.on('error', ignore);
+    response.on('error', ignore);
+    try {
+      receive(request, response);
+    } catch (error) {
+      fail(response, error);
+    }
   });
   httpServer.on('connection', (socket) => {
     connectionsOpened++;
@@ -591,15 +788,16 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   });
   const address = httpServer.address() as AddressInfo;
   base = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  boundHost = hostOf(address.family === 'IPv6' ? `[${address.address}]` : address.address) ?? address.address;
+  const givenHost = hostNameOf(host);
+  if (givenHost !== undefined && !isWildcardHost(givenHost)) allowedHosts.add(givenHost);
 
   const server: TaskServer = {
     url: base,
     create,
     requests,
     fault(spec) {
-      if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {
-        throw new TypeError('startTaskServer: a fault needs a kind, e.g. { kind: "status", status: 503 }.');
-      }
+      checkFaultSpec(spec);
       faults.push({ ...spec, left: spec.times ?? 1, toSkip: spec.skip ?? 0 });
     },
     cancelRequested: (taskId) => tasks.get(taskId)?.cancelAt !== undefined,

@@ -18,7 +18,7 @@ export async function serveInChild(): Promise<{ url: string; child: ChildProcess
 
 /** POSTs JSON and returns the parsed answer. */
 export async function post(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
 }

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { SIM_DIALECTS, startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 
+const jsonType = { 'content-type': 'application/json' };
+
 async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, init);
   const text = await response.text();
@@ -20,12 +22,12 @@ describe('startTaskServer', () => {
   });
 
   it('creates tasks through the control API, for other processes', async () => {
-    const created = await getJson(`${sim.url}/_sim/tasks`, { method: 'POST', body: JSON.stringify({ dialect: 'deepint', reads: 2, id: 'from-cli' }) });
+    const created = await getJson(`${sim.url}/_sim/tasks`, { method: 'POST', headers: jsonType, body: JSON.stringify({ dialect: 'deepint', reads: 2, id: 'from-cli' }) });
     expect(created).toMatchObject({ status: 201, body: { id: 'from-cli', dialect: 'deepint', url: `${sim.url}/api/v1/workspace/ws-1/task/from-cli` } });
     const headers = { 'x-deepint-organization': 'org' };
     expect((await getJson(`${sim.url}/api/v1/workspace/ws-1/task/from-cli`, { headers })).body).toMatchObject({ status: 'pending', progress: 0 });
     expect((await getJson(`${sim.url}/api/v1/workspace/ws-1/task/from-cli`, { headers })).body).toMatchObject({ status: 'success', result: 'src-from-cli', result_type: 'source' });
-    await getJson(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'status', status: 429, taskId: 'from-cli' }) });
+    await getJson(`${sim.url}/_sim/faults`, { method: 'POST', headers: jsonType, body: JSON.stringify({ kind: 'status', status: 429, taskId: 'from-cli' }) });
     expect((await getJson(`${sim.url}/api/v1/workspace/ws-1/task/from-cli`, { headers })).status).toBe(429);
     const seen = (await getJson(`${sim.url}/_sim/requests`)).body as Array<{ path: string; fault?: string }>;
     expect(seen.map((r) => r.fault ?? r.path)).toEqual(['/api/v1/workspace/ws-1/task/from-cli', '/api/v1/workspace/ws-1/task/from-cli', 'status']);
@@ -33,7 +35,7 @@ describe('startTaskServer', () => {
   });
 
   it('answers control errors with what to do', async () => {
-    expect(await getJson(`${sim.url}/_sim/tasks`, { method: 'POST', body: JSON.stringify({ dialect: 'asana' }) })).toEqual({
+    expect(await getJson(`${sim.url}/_sim/tasks`, { method: 'POST', headers: jsonType, body: JSON.stringify({ dialect: 'asana' }) })).toEqual({
       status: 400,
       body: { message: 'startTaskServer: unknown dialect "asana"; the simulator speaks benchling, affinity, evo, deepint, deadline.' },
     });
