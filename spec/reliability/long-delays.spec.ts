@@ -360,6 +360,11 @@ describe('delays past 2^31 - 1 ms on the real clock', () => {
       if ((error as { name?: string }).name !== 'AbortError') fired.push('waitForResult');
     });
 
+    const sim = await startTaskServer();
+    const slowTask = sim.create('benchling', { reads: 1 });
+    sim.fault({ kind: 'slow', delayMs: long, times: 1 });
+    const answered = fetch(slowTask.url, { signal: abort.signal }).then(note('simulator slow fault'), () => undefined);
+
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(fired).toEqual([]);
     expect(task.reads).toBe(1);
@@ -367,5 +372,7 @@ describe('delays past 2^31 - 1 ms on the real clock', () => {
     for (const subscription of [chain, polling, limited, timed]) subscription.unsubscribe();
     deadline.cancel();
     abort.abort();
+    await answered;
+    await sim.close();
   });
 });
