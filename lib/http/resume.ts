@@ -4,6 +4,7 @@ import { DecodeError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { wallClock } from '../internal/clock.js';
 import { decodeOrThrow, excerpt } from '../internal/decode.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import { checkOptions } from '../internal/options.js';
 import { rebuilt } from '../internal/rebuild.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
@@ -110,7 +111,7 @@ function open<R>(fn: string, token: string, options: ResumeTaskOptions<R>): { ch
   for (const dialect of known) if (!isDialect(dialect)) throw new TypeError(`${fn}: option "dialects" must hold dialects made with defineDialect().`);
   const dialect = known.find((candidate) => candidate.name === checkpoint.dialect);
   if (dialect === undefined) {
-    throw new DecodeError(`The resume token names the dialect "${checkpoint.dialect}", which is not built in; pass it in options.dialects.`, [`unknown dialect ${checkpoint.dialect}`]);
+    throw new DecodeError(`The resume token names the dialect "${excerpt(checkpoint.dialect)}", which is not built in; pass it in options.dialects.`, [`unknown dialect ${excerpt(checkpoint.dialect)}`]);
   }
   const { dialects: _dialects, strategy: _strategy, ...sourceOptions } = options;
   return { checkpoint, source: createHttpTask<R>(fn, { ...sourceOptions, url: checkpoint.url, dialect }) };
@@ -134,9 +135,12 @@ function parseToken(fn: string, token: unknown): TaskCheckpoint {
   } catch {
     throw new DecodeError(`The resume token is not JSON: ${excerpt(token)}; use the string serializeTask wrote, unchanged.`, ['token is not JSON']);
   }
+  if (nestedDeeperThan(token)) {
+    throw new DecodeError(`The resume token nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels: ${excerpt(token)}; use the string serializeTask wrote, unchanged.`, [`token nested deeper than ${MAX_JSON_DEPTH} levels`]);
+  }
   const written = (body as { v?: unknown } | null)?.v;
   if (typeof body === 'object' && body !== null && (body as { pollTask?: unknown }).pollTask === 'resume' && written !== version) {
-    throw new DecodeError(`The resume token is of version ${String(written)}, which this version of poll-task does not know (it reads version ${version}); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${String(written)}`]);
+    throw new DecodeError(`The resume token is of version ${excerpt(written)}, which this version of poll-task does not know (it reads version ${version}); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${excerpt(written)}`]);
   }
   return decodeOrThrow(Checkpoint, body, 'The resume token', undefined, 'Use the string serializeTask wrote, unchanged.');
 }

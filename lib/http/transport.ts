@@ -1,6 +1,7 @@
 import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, startDeadline, wallClock } from '../internal/clock.js';
 import { excerpt } from '../internal/decode.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import type { RequestAbort } from '../internal/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
 import { checkUrl } from './url-guard.js';
@@ -143,6 +144,8 @@ function serverSays(text: string): string {
   let said: unknown = text;
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
+    // Too deep to pick fields from safely: the text itself is quoted.
+    if (nestedDeeperThan(text)) return ` (the service said: "${excerpt(text)}")`;
     said = body.message ?? body.detail ?? body.title ?? body.error_description ?? body.error ?? text;
     if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
   } catch {
@@ -230,8 +233,9 @@ async function readChunks(
 
 function bodyOf(text: string, url: string, taskId: string): unknown {
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new DecodeError(
       `The answer of ${safeUrl(url)} is not JSON: ${excerpt(text)}; a proxy or login page may stand in front of the service.`,
@@ -239,6 +243,14 @@ function bodyOf(text: string, url: string, taskId: string): unknown {
       { taskId },
     );
   }
+  if (nestedDeeperThan(text)) {
+    throw new DecodeError(
+      `The answer of ${safeUrl(url)} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels, more than poll-task reads: ${excerpt(text)}; a task API never nests that deep, so check what the service (or a proxy in front of it) sends.`,
+      [`body nested deeper than ${MAX_JSON_DEPTH} levels`],
+      { taskId },
+    );
+  }
+  return body;
 }
 
 /**
