@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, runBuilt } from '../helpers/cli.js';
@@ -40,8 +40,14 @@ describe('the built command against bad bodies', () => {
   });
 
   describe('an error the command did not foresee: one line on stderr and exit 4, never a stack', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'poll-task-crash-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    let preloads = 0;
     const preload = (code: string): string => {
-      const file = join(mkdtempSync(join(tmpdir(), 'poll-task-crash-')), 'preload.js');
+      const file = join(dir, `preload-${++preloads}.js`);
       writeFileSync(file, code);
       return file;
     };
