@@ -1,3 +1,4 @@
+import { clip, excerpt, URL_CHARS } from './internal/excerpt.js';
 import { withoutCredentials } from './internal/urls.js';
 import type { TaskFailure, TaskSnapshot } from './snapshot.js';
 
@@ -70,7 +71,7 @@ function quote(taskId: string | undefined): string {
 function describeSnapshot(snapshot: TaskSnapshot | undefined): string {
   if (snapshot === undefined) return 'no reading yet';
   const progress = snapshot.progress === undefined ? '' : `, ${Math.round(snapshot.progress * 100)}%`;
-  return `last status ${snapshot.runStatus} ("${snapshot.vendorStatus}")${progress} after ${snapshot.polls} readings`;
+  return `last status ${snapshot.runStatus} ("${excerpt(snapshot.vendorStatus)}")${progress} after ${snapshot.polls} readings`;
 }
 
 /**
@@ -84,8 +85,9 @@ export class TaskFailedError extends PollTaskError {
   readonly snapshot: TaskSnapshot;
 
   constructor(snapshot: TaskSnapshot, failure: TaskFailure = {}) {
-    const code = failure.code === undefined ? '' : ` with code ${failure.code}`;
-    const text = failure.message === undefined ? 'the service gave no reason' : `"${failure.message}"`;
+    // The service's words are quoted clipped: a megabyte of failure text makes a short message.
+    const code = failure.code === undefined ? '' : ` with code ${excerpt(failure.code)}`;
+    const text = failure.message === undefined ? 'the service gave no reason' : `"${excerpt(failure.message)}"`;
     super(
       'task-failed',
       `${quote(snapshot.taskId)} failed on the service${code}: ${text}; see error.failure for the details, and start a new task once the cause is fixed.`,
@@ -105,7 +107,7 @@ export class TaskCanceledError extends PollTaskError {
   constructor(snapshot: TaskSnapshot) {
     super(
       'task-canceled',
-      `${quote(snapshot.taskId)} was canceled on the service (status "${snapshot.vendorStatus}"); start a new task if its result is still needed.`,
+      `${quote(snapshot.taskId)} was canceled on the service (status "${excerpt(snapshot.vendorStatus)}"); start a new task if its result is still needed.`,
       { taskId: snapshot.taskId },
     );
     this.name = 'TaskCanceledError';
@@ -208,7 +210,7 @@ export class UnknownStatusError extends PollTaskError {
   constructor(vendorStatus: string, options: PollTaskErrorOptions & { readonly raw?: unknown } = {}) {
     super(
       'unknown-status',
-      `${quote(options.taskId)} reported the status "${vendorStatus}", which its source does not map to a RunStatus; map that word in the source or dialect so the wait can tell whether the task is done.`,
+      `${quote(options.taskId)} reported the status "${excerpt(vendorStatus)}", which its source does not map to a RunStatus; map that word in the source or dialect so the wait can tell whether the task is done.`,
       options,
     );
     this.name = 'UnknownStatusError';
@@ -286,7 +288,8 @@ export class UnsafeUrlError extends PollTaskError {
 
   constructor(url: string, reason: string, options: PollTaskErrorOptions = {}) {
     const shown = withoutCredentials(url);
-    super('unsafe-url', `Refused to request ${shown}: ${reason}`, options);
+    // A URL from a tampered token or a Location header may be any length: quoted up to the longest real one.
+    super('unsafe-url', `Refused to request ${clip(shown, URL_CHARS)}: ${reason}`, options);
     this.name = 'UnsafeUrlError';
     this.url = shown;
   }

@@ -4,9 +4,15 @@ export interface CliIo {
   readonly stderr: CliStream;
   /** The environment (headers may come from POLL_TASK_HEADER_* variables). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Registers what to do on Ctrl-C (SIGINT); returns a function that unregisters it. */
-  onInterrupt(handler: () => void): () => void;
+  /**
+   * Registers what to do on Ctrl-C (SIGINT) or SIGTERM, told which of the two came (SIGINT when not said);
+   * returns a function that unregisters it.
+   */
+  onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
 }
+
+/** The signals the command handles: Ctrl-C (exit 130) and SIGTERM (exit 143). */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 
 /** An output stream, as much of one as the command uses. */
 export interface CliStream {
@@ -15,15 +21,21 @@ export interface CliStream {
   readonly columns?: number;
 }
 
-/** The real process's streams, environment and SIGINT. */
+/** The real process's streams, environment, SIGINT and SIGTERM. */
 export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
-      process.on('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      const onSigint = (): void => handler('SIGINT');
+      const onSigterm = (): void => handler('SIGTERM');
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
+      return () => {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
+      };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { clip, excerpt } from '../internal/excerpt.js';
 import { runDemo, demoUsage } from './demo.js';
 import type { CliIo } from './io.js';
 import { runServe, serveUsage } from './serve.js';
@@ -35,4 +36,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   return command.run(rest, io);
+}
+
+/**
+ * The one line the command prints for an error it did not foresee, e.g.
+ * `poll-task: RangeError: Maximum call stack size exceeded`: the error's name and message on one line,
+ * clipped to 1000 characters, never its stack. Never throws, whatever was thrown.
+ */
+export function unexpectedErrorLine(error: unknown): string {
+  let text: string;
+  try {
+    if (error instanceof Error) {
+      const message = typeof error.message === 'string' ? error.message : excerpt(error.message);
+      text = error.name === 'Error' || typeof error.name !== 'string' ? message : `${error.name}: ${message}`;
+    } else {
+      text = excerpt(error);
+    }
+  } catch {
+    text = 'an error that cannot be shown';
+  }
+  return `poll-task: ${clip(text, 1000)}`;
 }

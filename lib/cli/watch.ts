@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { firstValueFrom, interval, timeout, type Observable, type Subscription } from 'rxjs';
+import { interval, take, timeout, type Observable, type Subscription } from 'rxjs';
 import { isPollTaskError, type PollTaskError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
+import { excerpt } from '../internal/excerpt.js';
 import { onScheduler } from '../internal/rebuild.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
 import { pollTask$ } from '../poll-task.js';
@@ -14,7 +15,7 @@ import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { formatMs, parseBackoff, parseDuration, parseHeaders, UsageError } from './args.js';
-import type { CliIo } from './io.js';
+import type { CliIo, InterruptSignal } from './io.js';
 import { jsonDialect } from './json-dialect.js';
 import { nextPollClock } from './next-poll.js';
 
@@ -29,7 +30,8 @@ Options:
   --interval <duration>    ask every <duration>, e.g. 1s
   --backoff <a>..<b>       ask after <a>, growing ×1.5 up to <b>, e.g. 1s..30s (default: the service's own timing)
   --timeout <duration>     give up after <duration>, e.g. 10m (exit code 3)
-  --cancel-on-interrupt    on Ctrl-C, cancel the task on its service before exiting
+  --cancel-on-interrupt    on Ctrl-C or SIGTERM, cancel the task on its service before exiting
+                           (a second Ctrl-C exits at once, without waiting for the cancel)
   --json                   one JSON line per event, also on a terminal (always when the output is not a terminal)
   --result-out <file>      write the result to <file> instead of printing it
   --help                   this text
@@ -42,8 +44,8 @@ For --dialect json (any other JSON task API):
   --result-path <path>     where the result is (default: the whole answer)
 
 Durations: 500ms, 2s, 1.5s, 10m, 1h.
-Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error,
-130 interrupted.`;
+Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error
+(or any other error, said in one line), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 const dialects: Readonly<Record<string, Dialect>> = { benchling, affinity, evo, deepint, deadline };
 
@@ -222,8 +224,9 @@ function ttyDisplay(io: CliIo, nextIn: () => number | undefined, now: () => numb
   const payload = () => {
     const next = nextIn();
     return {
-      status: last === undefined ? 'waiting for the first answer' : last.vendorStatus,
-      detail: last?.subtask !== undefined ? ` · ${last.subtask}` : last?.message !== undefined ? ` · ${last.message}` : '',
+      // The service's words, clipped: a megabyte of message must not make a megabyte of bar.
+      status: last === undefined ? 'waiting for the first answer' : excerpt(last.vendorStatus),
+      detail: last?.subtask !== undefined ? ` · ${excerpt(last.subtask)}` : last?.message !== undefined ? ` · ${excerpt(last.message)}` : '',
       elapsed: formatMs(now() - startedAt),
       next: next === undefined ? 'asking…' : `next poll in ${formatMs(next)}`,
     };
@@ -247,23 +250,38 @@ function ttyDisplay(io: CliIo, nextIn: () => number | undefined, now: () => numb
   };
 }
 
-async function cancelRemote(source: TaskSource<unknown>, io: CliIo, display: Display, json: boolean): Promise<boolean> {
-  const say = (text: string, fields: Record<string, unknown>): void => {
-    if (json) display.line({ event: 'interrupted', ...fields }, 'stderr');
-    else io.stderr.write(`${text}\n`);
-  };
+/** The exit code for a signal: 128 + its number, as a shell reports a process the signal ended. */
+function exitCodeOfSignal(signal: InterruptSignal | undefined): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/** Says the wait was interrupted: a JSON line on stderr, or a sentence. */
+type Interrupted = (text: string, fields: Record<string, unknown>) => void;
+
+/**
+ * Asks the service to cancel the task, for at most 10 s, says how that went and calls `done`. Returns the
+ * request's subscription (undefined when nothing was sent): unsubscribing aborts it.
+ */
+function cancelRemote(source: TaskSource<unknown>, say: Interrupted, done: () => void): Subscription | undefined {
   if (source.cancel === undefined) {
     say('Interrupted. This service cannot cancel tasks; it runs on.', { canceled: false, reason: 'the service cannot cancel tasks' });
-    return false;
+    done();
+    return undefined;
   }
-  try {
-    await firstValueFrom(source.cancel().pipe(timeout({ first: 10_000 })), { defaultValue: undefined });
-    say('Interrupted. The task was asked to cancel.', { canceled: true });
-    return true;
-  } catch (error) {
-    say(`Interrupted. Canceling the task failed: ${(error as Error).message}`, { canceled: false, reason: (error as Error).message });
-    return false;
-  }
+  return source
+    .cancel()
+    .pipe(take(1), timeout({ first: 10_000 }))
+    .subscribe({
+      complete() {
+        say('Interrupted. The task was asked to cancel.', { canceled: true });
+        done();
+      },
+      error(error: unknown) {
+        const reason = error instanceof Error ? error.message : excerpt(error);
+        say(`Interrupted. Canceling the task failed: ${reason}`, { canceled: false, reason });
+        done();
+      },
+    });
 }
 
 /** `poll-task watch`: polls one task until it ends; resolves with the exit code. */
@@ -320,7 +338,7 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
       error(error: unknown) {
         display.stop();
         const code = exitCodeOf(error);
-        const message = error instanceof Error ? error.message : String(error);
+        const message = error instanceof Error ? error.message : excerpt(error);
         if (json) {
           const kind = isPollTaskError(error) ? (error as PollTaskError).kind : 'error';
           display.line({ event: 'error', kind, message, exitCode: code });
@@ -330,17 +348,32 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
         finish(code);
       },
     });
-    offInterrupt = io.onInterrupt(() => {
+    const say: Interrupted = (text, fields) => {
+      if (json) display.line({ event: 'interrupted', ...fields }, 'stderr');
+      else io.stderr.write(`${text}\n`);
+    };
+    let canceling: Subscription | undefined;
+    offInterrupt = io.onInterrupt((signal) => {
       if (settled) return;
+      const code = exitCodeOfSignal(signal);
+      if (canceling !== undefined) {
+        // Asked again while the cancel is on its way: leave now, without waiting for its answer or its timeout.
+        canceling.unsubscribe();
+        say('Interrupted again while canceling. The cancel may not have reached the service; check the task there.', {
+          canceled: false,
+          reason: 'interrupted again while canceling; the cancel may not have reached the service',
+        });
+        finish(code);
+        return;
+      }
       subscription.unsubscribe();
       display.stop();
       if (!cancelOnInterrupt) {
-        if (json) display.line({ event: 'interrupted', canceled: false }, 'stderr');
-        else io.stderr.write('Interrupted. The task runs on (--cancel-on-interrupt would cancel it).\n');
-        finish(130);
+        say('Interrupted. The task runs on (--cancel-on-interrupt would cancel it).', { canceled: false });
+        finish(code);
         return;
       }
-      void cancelRemote(source, io, display, json).then(() => finish(130));
+      canceling = cancelRemote(source, say, () => finish(code));
     });
   });
 }

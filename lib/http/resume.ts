@@ -4,6 +4,8 @@ import { DecodeError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { wallClock } from '../internal/clock.js';
 import { decodeOrThrow, excerpt } from '../internal/decode.js';
+import { clip, previewValue, QUOTE_CHARS } from '../internal/excerpt.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import { checkOptions } from '../internal/options.js';
 import { rebuilt } from '../internal/rebuild.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
@@ -32,9 +34,13 @@ const isStart = (value: unknown): value is number => Number.isInteger(value) && 
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= maxTime;
 const isTokenUrl = (value: unknown): value is string => typeof value === 'string' && value.length <= maxUrlLength;
 
-/** `value` for a message: numbers as they are (JSON would write NaN and Infinity as null), the rest clipped. */
+/**
+ * `value` for an issue line: numbers as they are (JSON would write NaN and Infinity as null), the rest clipped
+ * to half a quote, so that the line around it stays within one (the reporter would clip it again).
+ */
 function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : excerpt(value);
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' ? clip(value, QUOTE_CHARS / 2) : previewValue(value, QUOTE_CHARS / 2);
 }
 
 /**
@@ -228,9 +234,12 @@ function parseToken(fn: string, token: unknown): TaskCheckpoint {
   } catch {
     throw new DecodeError(`The resume token is not JSON: ${excerpt(token)}; use the string serializeTask wrote, unchanged.`, ['token is not JSON']);
   }
+  if (nestedDeeperThan(token)) {
+    throw new DecodeError(`The resume token nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels: ${excerpt(token)}; use the string serializeTask wrote, unchanged.`, [`token nested deeper than ${MAX_JSON_DEPTH} levels`]);
+  }
   const written = (body as { v?: unknown } | null)?.v;
   if (typeof body === 'object' && body !== null && (body as { pollTask?: unknown }).pollTask === 'resume' && written !== version) {
-    throw new DecodeError(`The resume token is of version ${String(written)}, which this version of poll-task does not know (it reads version ${version}); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${String(written)}`]);
+    throw new DecodeError(`The resume token is of version ${excerpt(written)}, which this version of poll-task does not know (it reads version ${version}); resume it with the version that wrote it, or start a new wait.`, [`unknown version ${excerpt(written)}`]);
   }
   return decodeOrThrow(Checkpoint, body, 'The resume token', undefined, 'Use the string serializeTask wrote, unchanged.');
 }

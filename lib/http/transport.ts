@@ -2,6 +2,7 @@ import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
 import { excerpt } from '../internal/decode.js';
 import { headerFault, mayHoldSecret, redactError, redactJson, redactText, secretsOf } from '../internal/redact.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import type { RequestAbort } from '../internal/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
 import { checkUrl } from './url-guard.js';
@@ -149,6 +150,8 @@ function serverSays(text: string, secrets: readonly string[]): string {
   if (text.trim() === '') return '';
   let said: unknown = text;
   try {
+    // Too deep to pick fields from safely: the text itself is quoted.
+    if (nestedDeeperThan(text)) return ` (the service said: "${shown(text, secrets)}")`;
     const body = parseJson(text, secrets) as Record<string, unknown>;
     said = body.message ?? body.detail ?? body.title ?? body.error_description ?? body.error ?? text;
     if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
@@ -244,8 +247,9 @@ function parseJson(text: string, secrets: readonly string[]): unknown {
 
 function bodyOf(text: string, url: string, taskId: string, secrets: readonly string[]): unknown {
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return parseJson(text, secrets);
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new DecodeError(
       `The answer of ${safeUrl(url)} is not JSON: ${shown(text, secrets)}; a proxy or login page may stand in front of the service.`,
@@ -253,6 +257,15 @@ function bodyOf(text: string, url: string, taskId: string, secrets: readonly str
       { taskId },
     );
   }
+  if (nestedDeeperThan(text)) {
+    throw new DecodeError(
+      `The answer of ${safeUrl(url)} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels, more than poll-task reads: ${shown(text, secrets)}; a task API never nests that deep, so check what the service (or a proxy in front of it) sends.`,
+      [`body nested deeper than ${MAX_JSON_DEPTH} levels`],
+      { taskId },
+    );
+  }
+  // Most answers hold no secret and no escape: they are handed on as parsed, with no walk over them.
+  return mayHoldSecret(text, secrets) ? redactJson(body, secrets) : body;
 }
 
 /**

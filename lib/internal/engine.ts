@@ -14,6 +14,7 @@ import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { fireCancel, type CancelErrorHandler } from './cancel.js';
 import { now } from './clock.js';
+import { excerpt } from './excerpt.js';
 import { createHandle } from './handle.js';
 import { isSubscribable } from './observable-like.js';
 import { Loop, loopSpecOf, type LoopSpec } from './poll-loop.js';
@@ -95,13 +96,15 @@ function checkReading(reading: TaskReading<unknown>, id: string): Error | undefi
     return new SourceContractError(`Source "${id}": read() emitted ${reading === null ? 'null' : typeof reading}, not a TaskReading object.`, { taskId: id });
   }
   if (!isRunStatus(reading.runStatus)) {
-    const word = typeof reading.vendorStatus === 'string' ? reading.vendorStatus : String(reading.runStatus);
+    const status: unknown = reading.runStatus;
+    // Not String(): a value from a plain-JS source may be nested too deeply to print, or throw when printed.
+    const word = typeof reading.vendorStatus === 'string' ? reading.vendorStatus : typeof status === 'string' ? status : excerpt(status);
     return new UnknownStatusError(word, { taskId: id, raw: reading.raw });
   }
   const { progress } = reading;
   if (progress !== undefined && !(typeof progress === 'number' && progress >= 0 && progress <= 1)) {
     return new SourceContractError(
-      `Source "${id}": reading progress ${String(progress)} lies outside 0..1; sources report progress as a fraction (divide percentages by 100).`,
+      `Source "${id}": reading progress ${excerpt(progress)} lies outside 0..1; sources report progress as a fraction (divide percentages by 100).`,
       { taskId: id },
     );
   }

@@ -163,7 +163,7 @@ describe('poll-task watch', () => {
   it('prints its usage for --help', async () => {
     const fake = fakeIo();
     expect(await runCli(['watch', '--help'], fake.io)).toBe(0);
-    expect(fake.out()).toContain('Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error,');
+    expect(fake.out()).toContain('Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error\n(or any other error, said in one line), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).');
   });
 });
 

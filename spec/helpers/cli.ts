@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { CliIo } from '../../lib/cli/io.js';
+import type { CliIo, InterruptSignal } from '../../lib/cli/io.js';
 
-/** A CliIo that records what the command writes, with a Ctrl-C button. */
+/** A CliIo that records what the command writes, with a Ctrl-C (or SIGTERM) button. */
 export function fakeIo(env: Record<string, string> = {}, tty = false) {
   const out: string[] = [];
   const err: string[] = [];
-  let interrupt: (() => void) | undefined;
+  let interrupt: ((signal?: InterruptSignal) => void) | undefined;
   const io: CliIo = {
     stdout: { write: (text: string) => out.push(text), isTTY: tty },
     stderr: { write: (text: string) => err.push(text) },
@@ -21,7 +21,7 @@ export function fakeIo(env: Record<string, string> = {}, tty = false) {
     out: () => out.join(''),
     err: () => err.join(''),
     lines: () => out.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>),
-    interrupt: () => interrupt?.(),
+    interrupt: (signal?: InterruptSignal) => interrupt?.(signal),
     interruptible: () => interrupt !== undefined,
   };
 }

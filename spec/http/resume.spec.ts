@@ -149,7 +149,7 @@ describe('resume tokens: no query, no credential, counters in range', () => {
     [{ polls: 2 ** 31 }, 'polls must be a whole number from 0 to 2147483647, but was 2147483648'],
     [{ startedAt: -1 }, 'startedAt must be whole epoch milliseconds from 0 to 8640000000000000, but was -1'],
     [{ deadline: 8.64e15 + 1 }, 'deadline must be epoch milliseconds a Date can hold (at most 8640000000000000 either side of 1970), but was 8640000000000001'],
-    [{ url: 'x'.repeat(8193) }, `url must be a URL of at most 8192 characters, but was ${'x'.repeat(200)}…`],
+    [{ url: 'x'.repeat(8193) }, `url must be a URL of at most 8192 characters, but was ${'x'.repeat(100)}… (8193 characters)`],
   ])('refuse a token with %p out of range, with a DecodeError', (fields, issue) => {
     const token = JSON.stringify({ pollTask: 'resume', v: 1, dialect: 'Benchling', url: `${sim.url}/api/v2/tasks/1`, startedAt: 0, deadline: null, polls: 0, ...fields });
     let error: DecodeError | undefined;

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either.js';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { DecodeError } from '../../lib/errors.js';
 import { affinity, benchling, deadline, deepint, evo } from '../../lib/http/index.js';
 import { decoderFor, decodeOrThrow } from '../../lib/internal/decode.js';
@@ -106,5 +107,55 @@ describe('decoderFor', () => {
         [],
       ),
     );
+  });
+});
+
+describe('decodeOrThrow', () => {
+  const issuesOf = (codec: t.Decoder<unknown, unknown>, value: unknown): readonly string[] | undefined => {
+    try {
+      decodeOrThrow(codec, value, 'The thing');
+      return undefined;
+    } catch (error) {
+      return (error as DecodeError).issues;
+    }
+  };
+
+  it.each(plainCodecs)('%s: reports the lines io-ts PathReporter writes, for values of any shape', (_name, codec) => {
+    fc.assert(
+      fc.property(values, (value) => {
+        const decoded = codec.decode(value);
+        const expected = isRight(decoded) ? undefined : PathReporter.report(decoded);
+        // Lines that quote a long value are clipped; every other line is PathReporter's own.
+        if (expected !== undefined && expected.some((line) => line.length > 150)) return;
+        expect(issuesOf(codec, value)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('clips the values and keys it quotes, and reports a value nested a hundred thousand levels deep', () => {
+    const Counts = t.record(t.string, t.number);
+    const [line] = issuesOf(Counts, { ['k'.repeat(1_000_000)]: 'v'.repeat(1_000_000) })!;
+    expect(line).toBe(`Invalid value "${'v'.repeat(199)}… supplied to : { [K in string]: number }/${'k'.repeat(200)}… (1000000 characters): number`);
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(issuesOf(t.type({ status: t.string }), deep)).toEqual([`Invalid value ${'['.repeat(16)}… supplied to : { status: string }`]);
+  });
+
+  it('turns a codec that runs out of stack into a DecodeError whose cause is the RangeError', () => {
+    type Nested = Nested[];
+    const Nested: t.Type<Nested> = t.recursion('Nested', () => t.array(Nested));
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    let thrown: unknown;
+    try {
+      decodeOrThrow(Nested, deep, 'The result of task "t1"', 't1');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DecodeError);
+    expect((thrown as DecodeError).cause).toBeInstanceOf(RangeError);
+    expect((thrown as DecodeError).message).toMatch(/^The result of task "t1" could not be checked against Nested: the codec threw RangeError \(.+\), as a recursive codec does on a value nested deeper than the stack allows; received \[{16}…\. Check that the codec matches what the service sends\.$/);
+    expect((thrown as DecodeError).taskId).toBe('t1');
   });
 });

@@ -1,0 +1,129 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { runCli } from '../../lib/cli/run-cli.js';
+import { cliPath, fakeIo, runBuilt } from '../helpers/cli.js';
+import { startRawServer, type RawAnswer, type RawServer } from '../helpers/raw-server.js';
+
+const running = { status: 200, body: '{"status":"in progress","progress":10}' };
+const interruptedAgain = '{"event":"interrupted","canceled":false,"reason":"interrupted again while canceling; the cancel may not have reached the service"}\n';
+
+// An Evo job that runs for ever, and whose cancel (DELETE) the test answers, or holds to see what the command
+// does while it waits.
+describe('the command on Ctrl-C and SIGTERM', () => {
+  let server: RawServer;
+  let statusUrl: string;
+  beforeEach(async () => {
+    server = await startRawServer(() => running);
+    statusUrl = `${server.url}/compute/orgs/o/geo/krig/j1/status`;
+  });
+  afterEach(() => server.close());
+
+  const cancelAnswered = (cancel: RawAnswer) => (method: string) => (method === 'DELETE' ? cancel : running);
+  const isCancel = (request: { method: string }) => request.method === 'DELETE';
+
+  describe('as a process', () => {
+    beforeAll(() => {
+      if (!existsSync(cliPath)) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+    });
+
+    /** Runs the built command on the job, sending `signal` once its first line is out; gives the process too. */
+    const watchThenSignal = (signal: NodeJS.Signals, extra: string[] = [], limitMs = 20_000) => {
+      let child: ChildProcess | undefined;
+      let started!: (child: ChildProcess) => void;
+      const first = new Promise<ChildProcess>((resolve) => (started = resolve));
+      const run = runBuilt(['watch', statusUrl, '--dialect', 'evo', '--interval', '20ms', ...extra], {
+        limitMs,
+        onStdout: (_text, process) => {
+          if (child !== undefined) return;
+          child = process;
+          process.kill(signal);
+          started(process);
+        },
+      });
+      return { run, first };
+    };
+
+    it('exits 130 at once on a second Ctrl-C while the cancel is on its way, saying it may not have reached the service', async () => {
+      server.answer = cancelAnswered('hold');
+      const cancelSeen = server.next(isCancel);
+      // Within 8 s: waiting for the cancel's own 10-second limit would take longer.
+      const { run, first } = watchThenSignal('SIGINT', ['--cancel-on-interrupt'], 8000);
+      const child = await first;
+      const cancel = await cancelSeen;
+      child.kill('SIGINT');
+      const ended = await run;
+      expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 130, signal: null });
+      expect(ended.stderr).toBe(interruptedAgain);
+      // The cancel request was dropped, not left running, and never answered.
+      await cancel.closed;
+      expect(server.requests.filter(isCancel)).toHaveLength(1);
+    });
+
+    it('exits 143 on a second signal while canceling when SIGTERM came second', async () => {
+      server.answer = cancelAnswered('hold');
+      const cancelSeen = server.next(isCancel);
+      const { run, first } = watchThenSignal('SIGTERM', ['--cancel-on-interrupt'], 8000);
+      const child = await first;
+      await cancelSeen;
+      child.kill('SIGTERM');
+      const ended = await run;
+      expect(ended.code).toBe(143);
+      expect(ended.stderr).toBe(interruptedAgain);
+    });
+
+    it('cancels the task on SIGTERM with --cancel-on-interrupt, says so and exits 143', async () => {
+      server.answer = cancelAnswered({ status: 204, body: '' });
+      const { run } = watchThenSignal('SIGTERM', ['--cancel-on-interrupt']);
+      const ended = await run;
+      expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 143, signal: null });
+      expect(ended.stderr).toBe('{"event":"interrupted","canceled":true}\n');
+      expect(server.requests.filter(isCancel)).toHaveLength(1);
+    });
+
+    it('leaves the task running on SIGTERM without --cancel-on-interrupt, says so and exits 143', async () => {
+      const { run } = watchThenSignal('SIGTERM');
+      const ended = await run;
+      expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 143, signal: null });
+      expect(ended.stderr).toBe('{"event":"interrupted","canceled":false}\n');
+      expect(server.requests.filter(isCancel)).toHaveLength(0);
+    });
+  });
+
+  describe('in process', () => {
+    const watch = (extra: string[] = []) => {
+      const fake = fakeIo();
+      return { fake, done: runCli(['watch', statusUrl, '--dialect', 'evo', '--interval', '5ms', ...extra], fake.io) };
+    };
+
+    it.each([
+      ['SIGINT', 'SIGINT', 130],
+      ['SIGINT', 'SIGTERM', 143],
+      ['SIGTERM', 'SIGINT', 130],
+      ['SIGTERM', 'SIGTERM', 143],
+    ] as const)('%s, then %s while canceling, ends at once with the second\'s code (%i)', async (firstSignal, second, code) => {
+      server.answer = cancelAnswered('hold');
+      const cancelSeen = server.next(isCancel);
+      const { fake, done } = watch(['--cancel-on-interrupt']);
+      await server.next((request) => request.method === 'GET');
+      fake.interrupt(firstSignal);
+      const cancel = await cancelSeen;
+      fake.interrupt(second);
+      expect(await done).toBe(code);
+      expect(fake.err()).toBe(interruptedAgain);
+      await cancel.closed;
+      // Nothing more is asked, and a third signal changes nothing.
+      expect(fake.interruptible()).toBe(false);
+    });
+
+    it('says what the cancel answered after a single signal, and exits with that signal\'s code', async () => {
+      server.answer = cancelAnswered({ status: 500, body: '{"message":"cannot cancel now"}' });
+      const { fake, done } = watch(['--cancel-on-interrupt']);
+      await server.next((request) => request.method === 'GET');
+      fake.interrupt('SIGTERM');
+      expect(await done).toBe(143);
+      const line = JSON.parse(fake.err()) as { event: string; canceled: boolean; reason: string };
+      expect(line).toMatchObject({ event: 'interrupted', canceled: false });
+      expect(line.reason).toContain('answered 500 (the service said: "cannot cancel now")');
+    });
+  });
+});
