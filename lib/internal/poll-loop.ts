@@ -35,7 +35,7 @@ export interface LoopOptions {
    * started, cutting a request in flight: the timeout an SDK builds into its wait (Benchling's
    * `max_wait_seconds`). Prefer {@link timeoutAfter} in your own pipelines; this one travels with a strategy,
    * so a service's default waiting can carry its default limit. When the next delay would end past the
-   * limit, the loop asks once more shortly before it (a twentieth of the limit before, at most a second).
+   * limit less a margin (a twentieth of the limit, at most a second), the loop asks at that time instead.
    * @default Infinity
    */
   readonly maxWaitMs?: number;
@@ -324,15 +324,17 @@ export abstract class Loop<R> implements Unsubscribable {
   }
 
   /**
-   * `due`, or when a poll after `due` would come at or past the end of the wait, the delay to one last poll
-   * `margin` before the end: the time granted is used rather than slept through. Never shorter than `asked`,
-   * a server's Retry-After, and never a poll in the past.
+   * `due`, or when a poll after `due` would come later than `margin` before the end of the wait (inside the
+   * margin, or at or past the end), the delay to one last poll `margin` before the end: the time granted is
+   * used rather than slept through, and the last answer has the margin to come back. Never shorter than
+   * `asked`, a server's Retry-After, and never a poll in the past.
    */
   private lastChance(due: number, asked: number): number {
     if (this.endsAt === Infinity) return due;
     const now = this.settings.scheduler.now();
-    if (now + due < this.endsAt) return due;
     const last = this.endsAt - this.margin - now;
+    // A poll inside the margin would leave its answer too little time to come back: it comes at the margin.
+    if (due <= last) return due;
     return last > 0 ? Math.max(last, asked) : due;
   }
 

@@ -31,7 +31,11 @@ interface Outcome {
  * Runs a task that succeeds at virtual time `succeedsAt` (each read answers at once, or with the step `at`
  * gives) under `strategy`, optionally piped through timeoutAfter(`timeout`), until it ends.
  */
-function runTask(strategy: () => PollStrategy, succeedsAt: number, options: { timeout?: number; at?: (call: number, now: number) => TaskReading<unknown> | Error } = {}): Outcome {
+function runTask(
+  strategy: () => PollStrategy,
+  succeedsAt: number,
+  options: { timeout?: number; latency?: number; at?: (call: number, now: number) => TaskReading<unknown> | Error } = {},
+): Outcome {
   const scheduler = newTestScheduler(Number.MAX_SAFE_INTEGER);
   const out: Outcome = { reads: [], result: false };
   scheduler.run(({ flush }) => {
@@ -42,11 +46,17 @@ function runTask(strategy: () => PollStrategy, succeedsAt: number, options: { ti
           const now = scheduler.now();
           const step = options.at?.(out.reads.length, now) ?? (now >= succeedsAt ? reading.succeeded() : reading.running(0.5));
           out.reads.push(now);
-          if (step instanceof Error) subscriber.error(step);
-          else {
-            subscriber.next(step);
-            subscriber.complete();
-          }
+          const answer = () => {
+            if (step instanceof Error) subscriber.error(step);
+            else {
+              subscriber.next(step);
+              subscriber.complete();
+            }
+          };
+          // The service reads the status as the request arrives; the answer takes `latency` to come back.
+          if (options.latency === undefined) answer();
+          else return scheduler.schedule(answer, options.latency);
+          return undefined;
         }),
     });
     let stream = pollTask$(source, strategy());
@@ -100,6 +110,32 @@ describe('the last poll before the deadline', () => {
         },
       ),
     );
+  });
+
+  it('leaves the last answer the margin to come back: a task done by limit − margin − request time ends with its result', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30_000 }),
+        fc.integer({ min: 1000, max: 200_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.boolean(),
+        (interval, limit, part, slowness, viaOperator) => {
+          const margin = marginOf(limit);
+          const latency = Math.floor(margin * slowness);
+          // The last poll that starts by limit − margin starts after limit − margin − latency (else its answer
+          // would be in before limit − margin, and another poll would start by then).
+          const succeedsAt = (limit - margin - latency) * part;
+          const out = viaOperator
+            ? runTask(() => withInterval(interval), succeedsAt, { timeout: limit, latency })
+            : runTask(() => withInterval(interval, { maxWaitMs: limit }), succeedsAt, { latency });
+          expect(out.result).toBe(true);
+        },
+      ),
+    );
+    // The case that found it: 2 s apart, 300 ms per request, done at 58.5 s of a minute (a poll at 59.8 s was too late).
+    const out = runTask(() => withInterval(2000), 58_500, { timeout: 60_000, latency: 300 });
+    expect(out.result).toBe(true);
   });
 
   it('never cuts a Retry-After short: a hint past the deadline means no last poll', () => {
