@@ -39,9 +39,9 @@ export interface TimedEvent {
  *
  * Any time up to `Number.MAX_SAFE_INTEGER` ms waits that long (longer than a timer can: the timers are
  * chained). The time granted is used: when the polling loop of a built-in strategy (withInterval, withBackoff,
- * withEta) starts as this operator subscribes it and its next delay would end inside the margin before the deadline (a twentieth of the time granted, at most one second) or past it, it asks once
- * more at the start of that margin instead,
- * unless the service's Retry-After asks for longer.
+ * withEta) starts as this operator subscribes it and its next delay would end inside the margin before the
+ * deadline (a twentieth of the time granted, at most one second) or past it, it asks once more at the start
+ * of that margin instead, unless the service's Retry-After asks for longer.
  *
  * @param config - milliseconds, or `{ ms, deadline, scheduler }`.
  * @throws TypeError for a negative or non-numeric time, an invalid date, or a config with neither.
