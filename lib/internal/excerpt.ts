@@ -17,14 +17,24 @@ function cutAt(text: string, end: number): number {
   return code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
 }
 
+// Control characters other than whitespace (C0, DEL, C1): a terminal acts on them (ESC and CSI start escape
+// sequences that set the title, clear the screen or move the cursor).
+const controls = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** `text` with every control character written out as `\xHH`, so that a terminal shows it and acts on none. */
+function visible(text: string): string {
+  return text.replace(controls, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /**
- * `text` on one line (runs of whitespace become one space), clipped to `max` characters: a longer text is cut,
+ * `text` on one line (runs of whitespace become one space, control characters are written out as `\xHH`),
+ * clipped to `max` characters: a longer text is cut,
  * ends in "…" and says its length, e.g. `QUEUEDQUEUED… (1048576 characters)`. Only the head of the text is read,
  * so a quote costs the same for a word and for a megabyte.
  */
 export function clip(text: string, max = QUOTE_CHARS): string {
   const head = text.length > 2 * max ? text.slice(0, 2 * max) : text;
-  const line = head.replace(/\s+/g, ' ');
+  const line = visible(head.replace(/\s+/g, ' '));
   if (line.length <= max && head.length === text.length) return line;
   return `${line.length > max ? line.slice(0, cutAt(line, max)) : line}… (${text.length} characters)`;
 }
@@ -133,5 +143,5 @@ export function previewValue(value: unknown, max = QUOTE_CHARS): string {
  * goes through it. Never throws.
  */
 export function excerpt(value: unknown): string {
-  return typeof value === 'string' ? clip(value) : previewValue(value).replace(/\s+/g, ' ');
+  return typeof value === 'string' ? clip(value) : visible(previewValue(value).replace(/\s+/g, ' '));
 }

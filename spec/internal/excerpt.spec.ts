@@ -84,3 +84,20 @@ describe('excerpt', () => {
     expect(excerpt('😀'.repeat(QUOTE_CHARS))).toBe(`${'😀'.repeat(QUOTE_CHARS / 2)}… (${2 * QUOTE_CHARS} characters)`);
   });
 });
+
+describe('quotes of a service\'s text on a terminal', () => {
+  const control = fc.integer({ min: 0, max: 0x9f }).filter((code) => code < 0x20 || code >= 0x7f).map((code) => String.fromCharCode(code));
+  const hostile = fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), control, fc.constantFrom('\u001b]0;pwned\u0007', '\u001b[2J', '\u009b31m', '\u0085')), { maxLength: 40 }).map((parts) => parts.join(''));
+
+  it('hold no control character (ESC, CSI, BEL, NEL, …) a terminal would act on: each is written out as \\xHH', () => {
+    fc.assert(
+      fc.property(hostile, (text) => {
+        for (const quote of [clip(text), excerpt(text), excerpt({ status: text }), excerpt([text])]) {
+          expect(quote).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        }
+      }),
+    );
+    expect(clip('\u001b]0;pwned\u0007done')).toBe('\\x1b]0;pwned\\x07done');
+    expect(clip('a\u0085b\u009bc')).toBe('a\\x85b\\x9bc');
+  });
+});
