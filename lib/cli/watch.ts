@@ -303,6 +303,8 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
 
   return new Promise<number>((resolve) => {
     let settled = false;
+    // The result is in (it may still be being written out): nothing is left to cancel.
+    let succeeded = false;
     let offInterrupt = (): void => undefined;
     const finish = (code: number): void => {
       if (settled) return;
@@ -314,6 +316,7 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
       next(event) {
         display.event(event);
         if (event.type !== 'result') return;
+        succeeded = true;
         display.stop();
         const summary = `Succeeded after ${event.snapshot.polls} polls in ${formatMs(event.snapshot.elapsedMs)}.`;
         const text = `${JSON.stringify(event.result, null, 2) ?? 'null'}\n`;
@@ -356,6 +359,14 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
     offInterrupt = io.onInterrupt((signal) => {
       if (settled) return;
       const code = exitCodeOfSignal(signal);
+      if (succeeded) {
+        say('Interrupted while the result was being written out. The task had succeeded; nothing was canceled.', {
+          canceled: false,
+          reason: 'the task had succeeded',
+        });
+        finish(code);
+        return;
+      }
       if (canceling !== undefined) {
         // Asked again while the cancel is on its way: leave now, without waiting for its answer or its timeout.
         canceling.unsubscribe();

@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { cliPath, fakeIo, runBuilt } from '../helpers/cli.js';
 import { startRawServer, type RawAnswer, type RawServer } from '../helpers/raw-server.js';
@@ -124,6 +126,22 @@ describe('the command on Ctrl-C and SIGTERM', () => {
       const line = JSON.parse(fake.err()) as { event: string; canceled: boolean; reason: string };
       expect(line).toMatchObject({ event: 'interrupted', canceled: false });
       expect(line.reason).toContain('answered 500 (the service said: "cannot cancel now")');
+    });
+
+    it.each(['SIGINT', 'SIGTERM'] as const)('cancels nothing on %s once the task succeeded, while its result is still being written', async (signal) => {
+      server.answer = (method) => (method === 'DELETE' ? { status: 204, body: '' } : { status: 200, body: '{"status":"succeeded","progress":100}' });
+      const file = join(mkdtempSync(join(tmpdir(), 'poll-task-')), 'result.json');
+      const fake = fakeIo();
+      // The signal comes as the result event is printed: the result file is not written yet.
+      const write = fake.io.stdout.write;
+      fake.io.stdout.write = (text: string) => {
+        write(text);
+        if (text.includes('"event":"result"')) fake.interrupt(signal);
+      };
+      const code = await runCli(['watch', statusUrl, '--dialect', 'evo', '--interval', '5ms', '--cancel-on-interrupt', '--result-out', file], fake.io);
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(JSON.parse(fake.err())).toEqual({ event: 'interrupted', canceled: false, reason: 'the task had succeeded' });
+      expect(server.requests.filter(isCancel)).toHaveLength(0);
     });
   });
 });
