@@ -35,7 +35,8 @@ export interface HttpSourceOptions<R> {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * The largest answer read; a larger one ends the wait with a {@link DecodeError}.
+   * The largest answer read, counted after decompression; a larger one ends the wait with a {@link DecodeError},
+   * unread past the limit (its connection is closed).
    * @default 10485760 (10 MiB)
    */
   readonly maxBodyBytes?: number;
