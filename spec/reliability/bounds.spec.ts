@@ -4,7 +4,7 @@
 // maxRetryAfterMs as written, pollAll$'s concurrency, a poller's request budget, a cancel exactly once and
 // never after the end, and taskState never erroring.
 import fc from 'fast-check';
-import { filter, map, Observable, startWith, timer, type Subscription } from 'rxjs';
+import { filter, map, Observable, startWith, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   cancelOnUnsubscribe,
   createTaskPoller,
@@ -25,7 +25,7 @@ import {
 } from '../../lib/index.js';
 import { gapsOf, runSteps, unavailable, type Step } from '../helpers/loops.js';
 import { reading } from '../helpers/readings.js';
-import { newTestScheduler, scriptedSource } from '../helpers/sources.js';
+import { newTestScheduler, scriptedSource, trackingScheduler } from '../helpers/sources.js';
 
 type Scheduler = ReturnType<typeof newTestScheduler>;
 
@@ -371,6 +371,43 @@ describe('bounds, over classes of schedules and answers', () => {
         const known = placement !== 'downstream' || (firstEventAt !== undefined && left !== undefined && firstEventAt < left);
         expect({ left: left !== undefined, cancels }).toEqual({ left: left !== undefined, cancels: left !== undefined && known ? 1 : 0 });
         expect(requests.total).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('nothing is left running: at the instant a wait ends, errors or is left, no timer of its strategy, timeoutAfter or poller is pending and no request is open', () => {
+    const timed = fc.oneof(
+      fc.record({ ms: fc.integer({ min: 0, max: 50 }), first: fc.integer({ min: 0, max: 30 }), maxWaitMs: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 400 })) }).map(
+        ({ ms, first, maxWaitMs }) => ({ name: `withInterval(${ms}, ${first}, ${maxWaitMs})`, make: (scheduler: SchedulerLike): PollStrategy => withInterval(ms, { firstPollDelayMs: first, maxWaitMs, scheduler }) }),
+      ),
+      fc.integer({ min: 0, max: 40 }).map((initialDelayMs) => ({ name: `withBackoff(${initialDelayMs})`, make: (scheduler: SchedulerLike): PollStrategy => withBackoff({ initialDelayMs, maxDelayMs: 80, scheduler }) })),
+      fc.constant({ name: 'withEta()', make: (scheduler: SchedulerLike): PollStrategy => withEta({ minDelayMs: 1, maxDelayMs: 50, finalDelayMs: 5, initialDelayMs: 5, scheduler }) }),
+    );
+    fc.assert(
+      fc.property(timed, answers(true), fc.integer({ min: 0, max: 300 }), fc.constantFrom('alone', 'timeoutAfter', 'poller'), (strategy, script, leaveAt, how) => {
+        const scheduler = newTestScheduler(100_000);
+        const requests = newRequests();
+        const timers = trackingScheduler(scheduler);
+        const left: Array<{ timers: number; requests: number }> = [];
+        const look = (): void => void left.push({ timers: timers.pending, requests: requests.total });
+        scheduler.run(({ flush }) => {
+          const source = scripted('task', scheduler, script, requests);
+          const events =
+            how === 'poller'
+              ? createTaskPoller({ strategy: strategy.make(timers), maxRequestsPerSecond: 500, scheduler: timers }).watch(source)
+              : pollTask$(source, strategy.make(timers));
+          const stream = how === 'timeoutAfter' ? events.pipe(timeoutAfter<TaskEvent<unknown>>({ ms: 150, scheduler: timers })) : events;
+          // Looked at in the same instant as the end, before anything the end left behind could fire.
+          const subscription = stream.subscribe({ error: () => scheduler.schedule(look), complete: () => scheduler.schedule(look) });
+          scheduler.schedule(() => {
+            if (subscription.closed) return;
+            subscription.unsubscribe();
+            look();
+          }, leaveAt * 2 + 1);
+          flush();
+        });
+        expect({ strategy: strategy.name, how, left }).toEqual({ strategy: strategy.name, how, left: [{ timers: 0, requests: 0 }] });
       }),
       { numRuns: 500 },
     );
