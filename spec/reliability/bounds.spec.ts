@@ -11,6 +11,7 @@ import {
   pauseWhile,
   pollAll$,
   pollTask$,
+  SourceContractError,
   taskState,
   timeoutAfter,
   TransportError,
@@ -410,6 +411,35 @@ describe('bounds, over classes of schedules and answers', () => {
         expect({ strategy: strategy.name, how, left }).toEqual({ strategy: strategy.name, how, left: [{ timers: 0, requests: 0 }] });
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('a reading\'s progress is a fraction from 0 to 1 or the wait ends with a SourceContractError naming the source, whatever a plain-JS source puts there', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.double({ min: 0, max: 1 }),
+          fc.constantFrom<unknown>(0, 1, -0, 1 + Number.EPSILON, -Number.MIN_VALUE, 100, NaN, Infinity, '50%', '0.5', null, true, {}, [0.5], 10n, new Number(0.5)),
+        ),
+        (progress) => {
+          const scheduler = newTestScheduler();
+          const seen: { progress?: number; error?: unknown } = {};
+          scheduler.run(({ flush }) => {
+            const source = scriptedSource<unknown>('plain', () => new Observable<TaskReading<unknown>>((s) => (s.next({ ...reading.running(), progress } as TaskReading<unknown>), s.complete())));
+            pollTask$(source, withInterval(1)).pipe(timeoutAfter<TaskEvent<unknown>>(1)).subscribe({ next: (event) => (seen.progress = event.snapshot.progress), error: (error: unknown) => (seen.error ??= error) });
+            flush();
+          });
+          if (typeof progress === 'number' && progress >= 0 && progress <= 1) {
+            expect(seen.progress).toBe(progress);
+          } else {
+            expect(seen.error).toBeInstanceOf(SourceContractError);
+            expect((seen.error as Error).message.startsWith('Source "plain": reading progress ')).toBe(true);
+            expect((seen.error as Error).message.length).toBeLessThan(400);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
