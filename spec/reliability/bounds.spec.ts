@@ -2,7 +2,7 @@
 // docs/many-tasks.md), each tried over a class of schedules, answers and timings on virtual time: one request
 // at a time per task, a backoff within its jitter and never above maxDelayMs, maxConsecutiveErrors and
 // maxRetryAfterMs as written, pollAll$'s concurrency, a poller's request budget, a cancel exactly once and
-// never after the end, and taskState never erroring.
+// never after the end, nothing left running at the end, progress checked, and taskState never erroring.
 import fc from 'fast-check';
 import { filter, map, Observable, startWith, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import {
