@@ -91,6 +91,20 @@ describe('the docs', () => {
     expect(missing).toEqual([]);
   });
 
+  it('prove every guarantee of reliability.md with specs that exist, and cite every spec of spec/reliability/', () => {
+    const page = read('docs/reliability.md');
+    const rows = page.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| guarantee') && !line.startsWith('| fault') && !/^\| ---/.test(line));
+    const guarantees = rows.filter((row) => row.split(' | ').length === 2);
+    expect(guarantees.length).toBeGreaterThan(40);
+    // Each guarantee names at least one spec file ("same" repeats the row above).
+    const unproved = guarantees.filter((row) => !/`spec\/[^`]+\.spec\.ts`|\| same \|$/.test(row));
+    expect(unproved).toEqual([]);
+    const cited = [...page.matchAll(/`(spec\/[^`]+\.spec\.ts)`/g)].map(([, path]) => path!);
+    expect(cited.filter((path) => !existsSync(join(root, path)))).toEqual([]);
+    const reliability = readdirSync(join(root, 'spec/reliability')).map((file) => `spec/reliability/${file}`);
+    expect(reliability.filter((path) => !cited.includes(path))).toEqual([]);
+  });
+
   it('show in the README exactly the example that compiles', () => {
     const example = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(read('docs/examples/readme.ts'))![1]!;
     expect(read('README.md')).toContain('```ts\n' + example + '```');

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { interval, take, timeout, type Observable, type Subscription } from 'rxjs';
+import { interval, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
 import { isPollTaskError, type PollTaskError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
@@ -258,6 +258,9 @@ function exitCodeOfSignal(signal: InterruptSignal | undefined): number {
 /** Says the wait was interrupted: a JSON line on stderr, or a sentence. */
 type Interrupted = (text: string, fields: Record<string, unknown>) => void;
 
+/** How long the command waits for the service to answer a cancel request after Ctrl-C or SIGTERM. */
+const cancelLimitMs = 10_000;
+
 /**
  * Asks the service to cancel the task, for at most 10 s, says how that went and calls `done`. Returns the
  * request's subscription (undefined when nothing was sent): unsubscribing aborts it.
@@ -270,7 +273,10 @@ function cancelRemote(source: TaskSource<unknown>, say: Interrupted, done: () =>
   }
   return source
     .cancel()
-    .pipe(take(1), timeout({ first: 10_000 }))
+    .pipe(
+      take(1),
+      timeout({ first: cancelLimitMs, with: () => throwError(() => new Error(`the service did not answer the cancel request within ${cancelLimitMs / 1000} s; check the task on its service`)) }),
+    )
     .subscribe({
       complete() {
         say('Interrupted. The task was asked to cancel.', { canceled: true });

@@ -35,7 +35,8 @@ export interface HttpSourceOptions<R> {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * The largest answer read; a larger one ends the wait with a {@link DecodeError}.
+   * The largest answer read, counted after decompression; a larger one ends the wait with a {@link DecodeError},
+   * unread past the limit (its connection is closed).
    * @default 10485760 (10 MiB)
    */
   readonly maxBodyBytes?: number;
@@ -162,6 +163,8 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
     throw new TypeError(`${fn}: option "dialect" must be a dialect: one of the built-in ones (benchling, affinity, evo, deepint, deadline) or one made with defineDialect().`);
   }
   const id = options.id ?? withoutQuery(url);
+  // A URL that is all query ("?page=2") leaves no id: it is no absolute URL, and refused as such.
+  if (options.id === undefined && id === '') checkUrl(url, new Set());
   if (typeof id !== 'string' || id === '') throw new TypeError(`${fn}: option "id" must be a non-empty string.`);
   if (options.result !== undefined && typeof (options.result as Partial<t.Decoder<unknown, R>>).decode !== 'function') {
     throw new TypeError(`${fn}: option "result" must be an io-ts codec for the task's result (with decode()).`);

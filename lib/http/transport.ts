@@ -335,8 +335,11 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
       try {
         text = await readText(response, transport.kind, transport.maxBodyBytes, url, taskId);
       } catch (error) {
-        if (isPollTaskError(error)) throw error;
-        throw networkError(transport, method, url, error, timedOut, request.signal, secrets, 'while reading the answer');
+        const failure = isPollTaskError(error) ? error : networkError(transport, method, url, error, timedOut, request.signal, secrets, 'while reading the answer');
+        // The rest of the answer is not wanted (one past maxBodyBytes may never end): close its connection.
+        // Leaving the body's stream is not enough for node-fetch, which keeps the socket open under it.
+        controller.abort();
+        throw failure;
       }
       const retryAfterMs = retryAfterOf(response, transport.kind);
       if (response.status < 200 || response.status >= 300) {

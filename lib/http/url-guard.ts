@@ -1,4 +1,5 @@
 import { UnsafeUrlError } from '../errors.js';
+import { hidesUserinfo, withoutUserinfo } from '../internal/urls.js';
 
 /** The origin (`scheme://host:port`) of `url`, normalised by the URL parser. */
 export function originOf(url: URL): string {
@@ -7,7 +8,8 @@ export function originOf(url: URL): string {
 
 /**
  * Parses `url` (relative URLs against `base`) and refuses, with {@link UnsafeUrlError}, anything a request
- * must not go to: userinfo, a scheme other than http: or https:, or an origin outside `allowed`.
+ * must not go to: userinfo (also a password written unencoded, which the parser reads as a port and a path),
+ * a scheme other than http: or https:, or an origin outside `allowed`.
  */
 export function checkUrl(url: string, allowed: ReadonlySet<string>, base?: string, taskId?: string): URL {
   let parsed: URL;
@@ -17,15 +19,25 @@ export function checkUrl(url: string, allowed: ReadonlySet<string>, base?: strin
     throw new UnsafeUrlError(url, 'it is not a valid absolute URL; give the full https:// URL of the task.', taskId === undefined ? {} : { taskId });
   }
   const options = taskId === undefined ? {} : { taskId };
+  // Shown resolved, and without what a user may have meant as a password even where the parser reads a host
+  // and a path (`https://user:/pw@host`).
+  const shown = (): string => {
+    const bare = withoutUserinfo(url);
+    try {
+      return new URL(bare, base).href;
+    } catch {
+      return bare;
+    }
+  };
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UnsafeUrlError(parsed.href, `only http: and https: URLs are requested, not ${parsed.protocol}`, options);
+    throw new UnsafeUrlError(shown(), `only http: and https: URLs are requested, not ${parsed.protocol}`, options);
   }
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw new UnsafeUrlError(parsed.href, 'the URL carries credentials (user:password@); pass them as headers instead.', options);
+  if (parsed.username !== '' || parsed.password !== '' || hidesUserinfo(url)) {
+    throw new UnsafeUrlError(shown(), 'the URL carries credentials (user:password@); pass them as headers instead.', options);
   }
   if (!allowed.has(parsed.origin)) {
     throw new UnsafeUrlError(
-      parsed.href,
+      shown(),
       `its origin ${parsed.origin} is not among the allowed origins (${[...allowed].join(', ')}); credentials are sent only there. Add it to allowedOrigins if it is yours.`,
       options,
     );

@@ -3,17 +3,47 @@
  * may carry a signature or a token (`?access_token=`, a signed URL), userinfo a password.
  */
 export function withoutCredentials(url: string): string {
+  const bare = withoutUserinfo(url);
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(bare);
     parsed.username = '';
     parsed.password = '';
     parsed.search = '';
     parsed.hash = '';
     return parsed.toString();
   } catch {
-    // Not an absolute URL: drop anything that looks like userinfo or a query rather than keep a secret.
-    return withoutQuery(url).replace(/\/\/[^/@]*@/, '//');
+    // Not an absolute URL: drop anything that may be userinfo, and the query, rather than keep a secret.
+    return withoutQuery(bare);
   }
+}
+
+/**
+ * Whether `url` holds what was meant as `user:password@` although the URL parser reads it as a host with an
+ * empty port followed by a path, query or fragment: `https://user:/pw@host`, `https://user:#pw@host`. Sent,
+ * such a URL would carry the password in its path to the host "user".
+ */
+export function hidesUserinfo(url: string): boolean {
+  return /^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?[/\\]{2}[^/?#\\@]*:[/?#\\][^]*@/.test(url);
+}
+
+/**
+ * `url` without the userinfo it may hold, as written. A password written unencoded may hold "/", "?", "#" or
+ * "@", and then the URL parser either cannot read the URL or reads a host and an empty port where a user and
+ * password were meant (`https://user:/pw@host`): such text loses everything from its `//` (or its start) to its
+ * last "@". A URL the parser reads with userinfo loses what the parser reads as userinfo.
+ */
+export function withoutUserinfo(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== undefined && !hidesUserinfo(url)) return url.replace(/^([^:/?#]+:)?\/\/[^/?#\\]*@/, '$1//');
+  const head = /^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?:[/\\]{2})?/.exec(url)![0];
+  return head + url.slice(at + 1);
 }
 
 /**
@@ -21,8 +51,9 @@ export function withoutCredentials(url: string): string {
  * rest is kept as written, not normalised, so an id stays the URL its user gave.
  */
 export function withoutQuery(url: string): string {
-  const end = url.search(/[?#]/);
-  const kept = end < 0 ? url : url.slice(0, end);
+  const bare = withoutUserinfo(url);
+  const end = bare.search(/[?#]/);
+  const kept = end < 0 ? bare : bare.slice(0, end);
   let parsed: URL | undefined;
   try {
     parsed = new URL(kept);

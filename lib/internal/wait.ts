@@ -49,6 +49,8 @@ export function waitOutcome<R>(fn: string, source: TaskSource<R>, options: WaitO
     const timeoutMs = checkNumber(fn, 'timeoutMs', options.timeoutMs, Infinity, { allowInfinity: true });
     const { signal, cancelOnAbort = false, onProgress } = options;
     if (onProgress !== undefined) checkFunction(fn, 'onProgress', onProgress, onProgress);
+    // Checked here too, so that the message names this function, not pollTask$.
+    if (options.strategy !== undefined) checkFunction(fn, 'strategy', options.strategy, options.strategy);
     if (typeof cancelOnAbort !== 'boolean') {
       throw new TypeError(`${fn}: option "cancelOnAbort" must be true or false, but was ${String(cancelOnAbort)}.`);
     }

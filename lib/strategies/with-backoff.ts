@@ -30,7 +30,7 @@ export interface WithBackoffConfig extends LoopOptions {
    */
   readonly jitter?: number | JitterRange;
   /**
-   * The random source for the jitter: a number in [0, 1).
+   * The random source for the jitter: a number in [0, 1). An answer outside it (NaN, a negative, 7) counts as the nearest end.
    * @default Math.random
    */
   readonly random?: () => number;

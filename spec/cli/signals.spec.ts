@@ -117,6 +117,48 @@ describe('the command on Ctrl-C and SIGTERM', () => {
       expect(fake.interruptible()).toBe(false);
     });
 
+    describe('a cancel the service never answers', () => {
+      afterEach(() => jest.useRealTimers());
+
+      /** Lets I/O and promises run (timers are fake here) until `done`, a bounded number of turns. */
+      async function spinUntil(done: () => boolean): Promise<void> {
+        for (let turn = 0; turn < 20_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
+
+      it.each([
+        ['SIGINT', 130, 0],
+        ['SIGTERM', 143, 0],
+        ['SIGINT', 130, 1],
+        ['SIGTERM', 143, 3],
+      ] as const)('after %s is given up after 10 s, no sooner, and the command exits %i (%i polls before)', async (signal, code, polls) => {
+        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+        server.answer = cancelAnswered('hold');
+        const cancelSeen = server.next(isCancel);
+        const { fake, done } = watch(['--cancel-on-interrupt', '--interval', '1s']);
+        let exit: number | undefined;
+        void done.then((value) => (exit = value));
+        const gets = () => server.requests.filter((request) => request.method === 'GET').length;
+        // Each answer read (its line out) before the clock moves to the next poll.
+        for (let poll = 0; poll <= polls; poll++) {
+          await spinUntil(() => fake.lines().length > poll);
+          if (poll < polls) jest.advanceTimersByTime(1000);
+        }
+        expect(gets()).toBe(polls + 1);
+        fake.interrupt(signal);
+        const cancel = await cancelSeen;
+        jest.advanceTimersByTime(9_999);
+        await spinUntil(() => exit !== undefined);
+        expect(exit).toBeUndefined();
+        jest.advanceTimersByTime(1);
+        await spinUntil(() => exit !== undefined);
+        expect(exit).toBe(code);
+        expect(JSON.parse(fake.err())).toEqual({ event: 'interrupted', canceled: false, reason: 'the service did not answer the cancel request within 10 s; check the task on its service' });
+        // The cancel request is dropped, not left open.
+        await cancel.closed;
+        expect(gets()).toBe(polls + 1);
+      });
+    });
+
     it('says what the cancel answered after a single signal, and exits with that signal\'s code', async () => {
       server.answer = cancelAnswered({ status: 500, body: '{"message":"cannot cancel now"}' });
       const { fake, done } = watch(['--cancel-on-interrupt']);

@@ -3,12 +3,17 @@
 // message, or as a normal reading when they are within the limits. Never a RangeError, never a crash.
 import fc from 'fast-check';
 import * as t from 'io-ts';
+import crossFetch from 'cross-fetch';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGzip, gzipSync } from 'node:zlib';
 import { isPollTaskError, pollTask$, taskSource, withInterval, type PollTaskErrorKind, type TaskEvent, type TaskSource } from '../../lib/index.js';
-import { benchling, deepint, defineDialect, evo, httpTask, resumeTask$, type Dialect } from '../../lib/http/index.js';
+import { benchling, deepint, defineDialect, evo, httpTask, resumeTask$, type Dialect, type Fetch } from '../../lib/http/index.js';
 import { jsonDialect } from '../../lib/cli/json-dialect.js';
 import { QUOTE_CHARS, URL_CHARS } from '../../lib/internal/excerpt.js';
 import { MAX_JSON_DEPTH } from '../../lib/internal/json-depth.js';
 import { startRawServer, type RawServer } from '../helpers/raw-server.js';
+import { until } from '../helpers/sim.js';
 
 /**
  * The longest message any of these errors may have, whatever the body: the fixed text, the URL, the codec's
@@ -292,3 +297,103 @@ describe('bad bodies', () => {
     });
   });
 });
+
+describe('an answer is read up to maxBodyBytes, and no further', () => {
+  /** How the body comes: with its length, chunked, gzip-compressed (a bomb, when it is large), or without end. */
+  type Delivery = 'declared' | 'chunked' | 'gzip' | 'endless' | 'endless-gzip';
+  let server: Server;
+  let base = '';
+  let answer: (response: ServerResponse) => void = () => undefined;
+  /** Connections of answers without end that closed: the client stopped reading them. */
+  let closedEndless = 0;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      answer(response);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+
+  /** A status answer of exactly `bytes` bytes (at least 40): JSON, padded with spaces that JSON allows. */
+  const statusOf = (bytes: number): string => '{"status":"RUNNING"}'.padEnd(bytes, ' ');
+
+  /** Writes spaces for ever (after the start of a status answer), until the client goes away. */
+  function writeForever(response: ServerResponse, into: NodeJS.WritableStream): void {
+    response.on('close', () => closedEndless++);
+    into.write('{"status":"RUNNING"');
+    const block = ' '.repeat(16 * 1024);
+    const more = (): void => {
+      while (!response.destroyed && into.write(block));
+      if (!response.destroyed) into.once('drain', more);
+    };
+    more();
+  }
+
+  function serve(delivery: Delivery, bytes: number): void {
+    answer = (response) => {
+      if (delivery === 'declared') {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes });
+        response.end(statusOf(bytes));
+      } else if (delivery === 'chunked') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        const body = statusOf(bytes);
+        for (let at = 0; at < body.length; at += 1000) response.write(body.slice(at, at + 1000));
+        response.end();
+      } else if (delivery === 'gzip') {
+        const zipped = gzipSync(statusOf(bytes));
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': zipped.byteLength });
+        response.end(zipped);
+      } else if (delivery === 'endless') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        writeForever(response, response);
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        const gzip = createGzip();
+        gzip.pipe(response);
+        writeForever(response, gzip);
+      }
+    };
+  }
+
+  it('reads a body of up to maxBodyBytes whole and refuses a larger one with a DecodeError, however it comes, ending an endless one', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 64, max: 256 * 1024 }),
+        fc.oneof(fc.integer({ min: -24, max: 24 }), fc.integer({ min: 1, max: 4 * 1024 * 1024 })),
+        fc.constantFrom<Delivery>('declared', 'chunked', 'gzip', 'endless', 'endless-gzip'),
+        fc.constantFrom('platform', 'cross-fetch'),
+        async (limit, over, delivery, which) => {
+          const bytes = Math.max(40, limit + over);
+          const endless = delivery.startsWith('endless');
+          serve(delivery, bytes);
+          const closedBefore = closedEndless;
+          const source = httpTask({
+            url: `${base}/tasks/1`,
+            dialect: benchling,
+            maxBodyBytes: limit,
+            // Well past the time a read within the limit takes: an answer read to its end would run into it.
+            requestTimeoutMs: 5000,
+            ...(which === 'cross-fetch' ? { fetch: crossFetch as Fetch } : {}),
+          });
+          const outcome = await firstOutcome(source);
+          if (!endless && bytes <= limit) {
+            expect(outcome.error).toBeUndefined();
+            expect(outcome.event?.snapshot.runStatus).toBe('running');
+            return;
+          }
+          expectTyped(outcome.error, 'decode');
+          expect((outcome.error as Error).message).toContain(`limit ${limit} bytes`);
+          // The connection of an answer without end is closed, not read on in the background.
+          if (endless) await until(() => closedEndless > closedBefore, 'the endless answer\'s connection to close');
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+});
+

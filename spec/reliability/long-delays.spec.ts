@@ -13,7 +13,7 @@ import {
 } from '../../lib/index.js';
 import { maxTimerDelay, scheduleAfter, sleep, startDeadline } from '../../lib/internal/clock.js';
 import { pause } from '../../lib/http/transport.js';
-import { parseDuration, UsageError } from '../../lib/cli/args.js';
+import { parseBackoff, parseDuration, UsageError } from '../../lib/cli/args.js';
 import { evoJob } from '../../lib/http/index.js';
 import { startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { reading } from '../helpers/readings.js';
@@ -279,7 +279,7 @@ describe('the strategies and operators with delays past 2^31 - 1 ms (virtual tim
   });
 });
 
-describe('poll-task watch --timeout and --interval', () => {
+describe('poll-task watch --timeout, --interval and --backoff', () => {
   it('take any duration up to Number.MAX_SAFE_INTEGER ms, exactly', () => {
     const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
     fc.assert(
@@ -289,6 +289,44 @@ describe('poll-task watch --timeout and --interval', () => {
       }),
     );
     expect(parseDuration('1000h', '--timeout', 'usage')).toBe(3_600_000_000);
+  });
+
+  it('take nothing else: whatever the text, a duration from 0 to Number.MAX_SAFE_INTEGER ms or a usage error', () => {
+    const hostileText = fc.oneof(
+      fc.string(),
+      fc.constantFrom('-1s', 'NaNms', 'Infinityh', '1e3s', '1e999h', '0x10ms', '.5s', '5.s', '5 s', '', 's', '1.5.5s', '\u0663s', '5S', '5sec', '1h30m', '10', '1_000ms', '+5s'),
+      fc.tuple(fc.double(), fc.constantFrom('ms', 's', 'm', 'h')).map(([amount, unit]) => `${amount}${unit}`),
+    );
+    fc.assert(
+      fc.property(hostileText, fc.constantFrom('--timeout', '--interval'), (text, option) => {
+        let ms: number | undefined;
+        try {
+          ms = parseDuration(text, option, 'usage');
+        } catch (error) {
+          expect(error).toBeInstanceOf(UsageError);
+          expect((error as Error).message.startsWith(`${option} `)).toBe(true);
+          return;
+        }
+        expect(Number.isFinite(ms) && ms >= 0 && ms <= Number.MAX_SAFE_INTEGER).toBe(true);
+        expect(text.trim()).toMatch(/^\d+(\.\d+)?(ms|s|m|h)$/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('--backoff takes two such durations, the longer second, up to Number.MAX_SAFE_INTEGER ms', () => {
+    const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+    const duration = fc.tuple(fc.constantFrom(...(Object.keys(units) as (keyof typeof units)[])), fc.oneof(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(0, 2 ** 31, Number.MAX_SAFE_INTEGER)));
+    fc.assert(
+      fc.property(duration, duration, ([unitA, a], [unitB, b]) => {
+        const [first, longest] = [Math.floor(a / units[unitA]), Math.floor(b / units[unitB])];
+        const text = `${first}${unitA}..${longest}${unitB}`;
+        const [initialDelayMs, maxDelayMs] = [first * units[unitA], longest * units[unitB]];
+        if (maxDelayMs < initialDelayMs) expect(() => parseBackoff(text, 'usage')).toThrow(UsageError);
+        else expect(parseBackoff(text, 'usage')).toEqual({ initialDelayMs, maxDelayMs });
+      }),
+    );
+    expect(() => parseBackoff(`1s..${Number.MAX_SAFE_INTEGER + 1}ms`, 'usage')).toThrow(/is longer than the longest wait/);
   });
 
   it('refuse a duration longer than that, saying the longest', () => {

@@ -298,6 +298,69 @@ describe('query strings stay out of what the library shows and keeps', () => {
   });
 });
 
+describe('userinfo stays out of what the library shows and keeps', () => {
+  /**
+   * A password as people write it into a URL, unencoded: with "/", "?", "#", "@" and ":" among its
+   * characters, which also makes many such URLs unreadable to the URL parser.
+   */
+  const password = fc
+    .string({ unit: fc.constantFrom(...'abcXYZ0189-_.~/?#@:!$&*+=% '), minLength: 8, maxLength: 24 })
+    .filter((value) => value.trim() === value && new Set(value).size >= 4 && /[A-Za-z0-9]{2}/.test(value));
+  const user = fc.constantFrom('user', 'svc-account', 'x');
+  const rest = fc.constantFrom('api.example.com/api/v2/tasks/1', 'api.example.com:8443/t?sig=1', 'api.example.com', 'ho st.example/x');
+  /**
+   * `scheme//user:password@rest`. Left out: a password whose first "/", "?" or "#" comes after digits only,
+   * which every URL parser (and so every client) reads as a port and a path, not as userinfo.
+   */
+  const url = fc
+    .tuple(fc.constantFrom('https://', 'http://', 'ftp://', '//', ' https://'), user, password, rest)
+    .filter(([, , secret]) => !/^[0-9]+[/?#]/.test(secret))
+    .map(([scheme, name, secret, after]) => ({ secret, url: `${scheme}${name}:${secret}@${after}` }));
+
+  /** The ways a URL's password could be written: as it is, and percent-encoded as the parser or a form would. */
+  const formsOf = (secret: string): string[] => [secret, encodeURIComponent(secret), new URL(`https://h/?p=${encodeURIComponent(secret)}`).searchParams.toString().slice(2)];
+
+  it('a URL with user:password@ is refused naming it without the password, however the password is written', () => {
+    fc.assert(
+      fc.property(url, fc.boolean(), ({ secret, url: given }, widened) => {
+        let error: unknown;
+        try {
+          httpTask({ url: given, dialect: benchling, ...(widened ? { allowedOrigins: ['https://api.example.com'] } : {}) });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(UnsafeUrlError);
+        expectNowhere(showingsOfError(error), formsOf(secret));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a redirect to such a URL is refused the same way, and TransportError.url drops it too', async () => {
+    await fc.assert(
+      fc.asyncProperty(url, async ({ secret, url: location }) => {
+        const away: Fetch = async () => new Response(null, { status: 302, headers: { location: location.trim() } });
+        const outcome = await run(httpTask({ url: 'https://api.example.com/api/v2/tasks/1', dialect: benchling, fetch: away }), once());
+        expect(outcome.error).toBeInstanceOf(UnsafeUrlError);
+        expectNowhere(showingsOfError(outcome.error), formsOf(secret));
+        expectNowhere(showingsOfError(new TransportError('x', { retryable: false, url: location })), formsOf(secret));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the CLI prints no password of a status URL', async () => {
+    await fc.assert(
+      fc.asyncProperty(url, async ({ secret, url: given }) => {
+        const fake = fakeIo();
+        expect(await runCli(['watch', given, '--dialect', 'benchling', '--interval', '1ms'], fake.io)).not.toBe(0);
+        expectNowhere([fake.out(), fake.err()], formsOf(secret));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('a header value that cannot be sent is refused before anything is sent', () => {
   const echo = new EchoServer();
   beforeAll(() => echo.start());

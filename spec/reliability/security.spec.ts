@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { UnsafeUrlError, pollTask$, withInterval } from '../../lib/index.js';
-import { benchling, httpTask, submitEvoJob } from '../../lib/http/index.js';
+import { benchling, httpTask, submitEvoJob, type Fetch } from '../../lib/http/index.js';
 import { simulatedSource, startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, run } from '../helpers/sim.js';
 
@@ -44,6 +45,94 @@ describe('credentials go only to the allowed origins', () => {
     const source = httpTask({ url: task.url, dialect: benchling, allowedOrigins: [sim.url, other.url], headers: { authorization: secret } });
     expect((await run(source)).error).toBeUndefined();
     expect(other.requests).toHaveLength(1);
+  });
+});
+
+describe('where requests may go, for any URL', () => {
+  const allowed = 'https://api.example.com';
+  // Origins of other schemes among the allowed ones: the scheme rule holds on its own, not through the origins.
+  const allowedOrigins = [allowed, 'ws://api.example.com', 'ftp://api.example.com'];
+  const schemes = fc.constantFrom('https:', 'http:', 'HTTPS:', 'ftp:', 'file:', 'javascript:', 'data:', 'ws:', 'blob:');
+  const hosts = fc.constantFrom('api.example.com', 'api.example.com', 'API.example.COM', 'api.example.com:443', 'api.example.com:8443', 'api.example.com.', 'evil.example.com', 'api.example.com.evil.example', '127.0.0.1', '[::1]');
+  const userinfo = fc.constantFrom('', '', 'u:p@', 'u@', ':p@', '%40:x@', 'api.example.com@');
+  /** Absolute and relative URLs, well and badly formed, with the tricks that move a request elsewhere. */
+  const urls = fc.oneof(
+    fc.tuple(schemes, fc.constantFrom('//', '//', '/', '', '\\\\'), userinfo, hosts, fc.constantFrom('/tasks/2', '', '/a?b=c#d')).map((parts) => parts.join('')),
+    fc.constantFrom(
+      '/tasks/2',
+      'tasks/2',
+      '../x',
+      '?page=2',
+      '//evil.example.com/x',
+      '\\\\evil.example.com/x',
+      '/\\evil.example.com/x',
+      ' https://evil.example.com/x',
+      'https:evil.example.com/x',
+      'https://api.example.com@evil.example.com/',
+      'https://evil.example.com\\@api.example.com/',
+      'https://api.example.com%2f@evil.example.com/',
+      'https://api.example.com\t.evil.example/',
+    ),
+  );
+
+  /** The documented rule: http: or https:, no userinfo, an allowed origin. Relative URLs against `base`. */
+  function mayGo(url: string, base?: string): URL | undefined {
+    let parsed: URL;
+    try {
+      parsed = base === undefined ? new URL(url) : new URL(url, base);
+    } catch {
+      return undefined;
+    }
+    const ok = (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.username === '' && parsed.password === '' && allowedOrigins.includes(parsed.origin);
+    return ok ? parsed : undefined;
+  }
+
+  it('as the task URL: requested only when the rule allows it, else UnsafeUrlError before anything is sent', async () => {
+    await fc.assert(
+      fc.asyncProperty(urls, async (url) => {
+        const asked: string[] = [];
+        const fetch: Fetch = async (target) => (asked.push(target), new Response('{"status":"SUCCEEDED"}', { status: 200 }));
+        let error: unknown;
+        let source;
+        try {
+          source = httpTask({ url, dialect: benchling, fetch, allowedOrigins, headers: { authorization: secret } });
+        } catch (caught) {
+          error = caught;
+        }
+        const expected = mayGo(url);
+        if (expected === undefined) {
+          expect(error).toBeInstanceOf(UnsafeUrlError);
+          expect(asked).toEqual([]);
+        } else {
+          expect((await run(source!)).error).toBeUndefined();
+          expect(asked).toEqual([expected.href.replace(/#.*$/, '')]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('as a redirect\'s target, relative or absolute: followed only when the rule allows it, else UnsafeUrlError and nothing sent there', async () => {
+    await fc.assert(
+      fc.asyncProperty(urls, fc.constantFrom(301, 302, 303, 307, 308), async (location, status) => {
+        const asked: string[] = [];
+        const fetch: Fetch = async (target) => {
+          asked.push(target);
+          return asked.length === 1 ? new Response(null, { status, headers: { location } }) : new Response('{"status":"SUCCEEDED"}', { status: 200 });
+        };
+        const start = `${allowed}/api/v2/tasks/1`;
+        const outcome = await run(httpTask({ url: start, dialect: benchling, fetch, allowedOrigins, headers: { authorization: secret } }));
+        const expected = mayGo(location, start);
+        if (expected === undefined) {
+          expect(outcome.error).toBeInstanceOf(UnsafeUrlError);
+          expect(asked).toEqual([start]);
+        } else {
+          expect(outcome.error).toBeUndefined();
+          expect(asked).toEqual([start, expected.href.replace(/#.*$/, '')]);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
