@@ -158,8 +158,7 @@ const maxStrippedChars = 4096;
 function withoutStrings(text: string): string {
   return text
     .slice(0, maxStrippedChars)
-    .replace(/"[^"\\]*(?:\\[^]?[^"\\]*)*"/g, '""')
-    .replace(/"[^]*$/, '""');
+    .replace(/"[^"\\]*(?:\\[^]?[^"\\]*)*(?:"|$)/g, '""');
 }
 
 /**

@@ -235,46 +235,63 @@ const namedEntities: Readonly<Record<string, string>> = {
 
 const fromCode = (code: number): string => (code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '');
 
-/** One round of decoding: JSON escapes, HTML entities, percent-escapes; each bad escape is left as it is. */
-function decodeOnce(text: string): string {
-  let out = text;
-  if (out.includes('\\')) {
-    out = out.replace(/\\(?:u([0-9a-fA-F]{4})|(["\\/]))/g, (_, code: string | undefined, char: string | undefined) => (code === undefined ? char! : String.fromCharCode(parseInt(code, 16))));
-  }
-  if (out.includes('&')) {
-    out = out.replace(/&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/g, (entity, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
-      hex !== undefined ? fromCode(parseInt(hex, 16)) : dec !== undefined ? fromCode(Number(dec)) : (namedEntities[name!] ?? entity),
-    );
-  }
-  if (out.includes('%')) {
-    out = out.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        // Not UTF-8: each byte as the Latin-1 character it names, as a header's bytes are read.
-        return run.replace(/%([0-9a-fA-F]{2})/g, (_, code: string) => String.fromCharCode(parseInt(code, 16)));
-      }
-    });
-  }
-  return out;
-}
+/** The decoders {@link normalised} applies in turn: JSON escapes, HTML entities, percent-escapes. */
+const decoders: ReadonlyArray<(text: string) => string> = [
+  (text) =>
+    text.includes('\\')
+      ? text.replace(/\\(?:u([0-9a-fA-F]{4})|(["\\/]))/g, (_, code: string | undefined, char: string | undefined) => (code === undefined ? char! : String.fromCharCode(parseInt(code, 16))))
+      : text,
+  (text) =>
+    text.includes('&')
+      ? text.replace(/&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/g, (entity, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
+          hex !== undefined ? fromCode(parseInt(hex, 16)) : dec !== undefined ? fromCode(Number(dec)) : (namedEntities[name!] ?? entity),
+        )
+      : text,
+  (text) =>
+    text.includes('%')
+      ? text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+          try {
+            return decodeURIComponent(run);
+          } catch {
+            // Not UTF-8: each byte as the Latin-1 character it names, as a header's bytes are read.
+            return run.replace(/%([0-9a-fA-F]{2})/g, (_, code: string) => String.fromCharCode(parseInt(code, 16)));
+          }
+        })
+      : text,
+];
 
 const maxDecodeRounds = 3;
+
+/**
+ * Decodes `text` (see {@link normalised}) step by step, handing each step's result to `found` until it says
+ * yes (then true). With `json` false, JSON escapes are left as they are.
+ */
+function decodeSteps(text: string, json: boolean, found: (decoded: string) => boolean): boolean {
+  let out = text;
+  for (let round = 0; round < maxDecodeRounds && /[\\&%]/.test(out); round++) {
+    let changed = false;
+    for (let step = json ? 0 : 1; step < decoders.length; step++) {
+      const next = decoders[step]!(out);
+      if (next === out) continue;
+      out = next;
+      changed = true;
+      if (found(out)) return true;
+    }
+    if (!changed) break;
+  }
+  return false;
+}
 
 /**
  * `text` with its escapes decoded, whatever mix of encoders wrote them: JSON escapes (`\u0026`, `\/`), HTML
  * entities (numeric ones such as `&#x3D;` and `&#61;`, and the named ones for ASCII punctuation such as
  * `&amp;` and `&sol;`) and percent-escapes (`%2B`, UTF-8 or Latin-1), decoded again up to three rounds for
- * text encoded more than once. Bad escapes are left as they are.
+ * text encoded more than once. Bad escapes are left as they are; with `json` false, so are JSON escapes.
  */
-export function normalised(text: string): string {
-  let out = text;
-  for (let round = 0; round < maxDecodeRounds && /[\\&%]/.test(out); round++) {
-    const next = decodeOnce(out);
-    if (next === out) break;
-    out = next;
-  }
-  return out;
+export function normalised(text: string, json = true): string {
+  let last = text;
+  decodeSteps(text, json, (decoded) => ((last = decoded), false));
+  return last;
 }
 
 /**
@@ -284,11 +301,11 @@ export function normalised(text: string): string {
  */
 function holdsNormalised(text: string, secrets: readonly string[]): boolean {
   if (!/[\\&%]/.test(text)) return false;
-  const plain = normalised(text);
-  if (secrets.some((secret) => plain.includes(secret))) return true;
-  if (!plain.includes('+')) return false;
-  const spaced = normalised(text.replace(/\+/g, ' '));
-  return secrets.some((secret) => spaced.includes(secret));
+  // Every step is searched, not only the last: a backslash or a "%" may be the secret's own, not an escape,
+  // and a later step would read it as one. For that reason the text is also read with JSON escapes left alone.
+  const found = (decoded: string): boolean => secrets.some((secret) => decoded.includes(secret));
+  if (decodeSteps(text, true, found) || decodeSteps(text, false, found)) return true;
+  return text.includes('+') && decodeSteps(text.replace(/\+/g, ' '), true, found);
 }
 
 /**
@@ -391,8 +408,9 @@ function copyOf(value: unknown, secrets: readonly string[], walk: Walk, copies: 
   if (typeof value === 'string') return redactText(value, secrets);
   if (typeof value === 'number' || typeof value === 'bigint') return redactText(String(value), secrets) === String(value) ? value : redacted;
   if (typeof value === 'symbol') return value.description === undefined || redactText(value.description, secrets) === value.description ? value : Symbol(redactText(value.description, secrets));
+  // A function is not copied: a copy's toJSON would show what the original's does.
+  if (typeof value === 'function') return `[Function: ${redactText(String((value as { name?: unknown }).name ?? ''), secrets)}]`;
   if (typeof value !== 'object' || value === null) return value;
-  if (typeof value === 'function') return holdsSecret(value, secrets, { nodes: 0, seen: new Set() }, maxWalkDepth) ? redacted : value;
   const known = copies.get(value);
   if (known !== undefined) return known;
   if (depth > maxWalkDepth || ++walk.nodes > maxWalkNodes) return redacted;
@@ -465,7 +483,8 @@ function copyOf(value: unknown, secrets: readonly string[], walk: Walk, copies: 
  * string also with its escapes decoded (see {@link normalised}). An error nested deeper than 12 levels or
  * holding more than 2000 values is copied too, as one that cannot be checked. The copy is a plain `Error`
  * with the same name and fields; objects become plain objects, Maps and Sets stay Maps and Sets, other
- * iterables become arrays of their items; anything beyond those bounds becomes "[redacted]". A `fetch` that
+ * iterables become arrays of their items, functions (a `toJSON`) their names, and a getter is copied as the
+ * value it gave; anything beyond those bounds becomes "[redacted]". A `fetch` that
  * quotes a header value, or keeps the request's headers on its error, then leaks nothing through `cause`,
  * `util.inspect` or `JSON.stringify`.
  */
