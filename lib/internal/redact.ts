@@ -401,7 +401,8 @@ function holdsSecret(value: unknown, secrets: readonly string[], walk: Walk, dep
   // Too deep or too large to check: in doubt, it is copied.
   if (depth > maxWalkDepth || ++walk.nodes > maxWalkNodes) return true;
   const parts = visibleParts(value, walk);
-  return parts === undefined || parts.some((part) => holdsSecret(part, secrets, walk, depth + 1));
+  if (parts === undefined || (walk.nodes += parts.length) > maxWalkNodes) return true;
+  return parts.some((part) => holdsSecret(part, secrets, walk, depth + 1));
 }
 
 function copyOf(value: unknown, secrets: readonly string[], walk: Walk, copies: Map<object, unknown>, depth: number): unknown {

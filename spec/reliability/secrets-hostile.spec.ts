@@ -23,8 +23,7 @@ const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).p
 const utf8Percent = (c: string): string => encodeURIComponent(c).replace(/^[^%]/, (raw) => `%${hex(raw, 2)}`);
 /** How one character may be written back: as it is, \u-escaped, percent-escaped, an HTML entity (hex or decimal). */
 const charForms: ReadonlyArray<(c: string) => string> = [
-  // Raw, but a backslash as JSON writes it: a raw one before a \u escape would be read as escaping it.
-  (c) => (c === '\\' ? '\\\\' : c),
+  (c) => c,
   (c) => `\\u${hex(c, 4)}`,
   (c) => `\\u${hex(c, 4).toUpperCase()}`,
   (c) => utf8Percent(c),
@@ -33,11 +32,16 @@ const charForms: ReadonlyArray<(c: string) => string> = [
   (c) => `&#X${hex(c, 1).toUpperCase()};`,
   (c) => `&#${c.charCodeAt(0)};`,
 ];
+/**
+ * The characters that start an escape, as the encoder of each escape writes them: an encoder that writes
+ * escapes escapes these too, and a "%" left as it is before "41" would read as "A".
+ */
+const escapeStarts: Readonly<Record<string, string>> = { '\\': '\\\\', '%': '%25', '&': '&amp;' };
 /** An encoder that writes each character its own way: every mix of the encoders real services use. */
 const mixedEncoder = fc.array(fc.integer({ min: 0, max: charForms.length - 1 }), { minLength: 1, maxLength: 40 }).map(
   (choices) =>
     (value: string): string =>
-      [...value].map((c, i) => charForms[choices[i % choices.length]!]!(c)).join(''),
+      [...value].map((c, i) => escapeStarts[c] ?? charForms[choices[i % choices.length]!]!(c)).join(''),
 );
 /** Named encoders the adversarial probes used (Go's JSON, Handlebars, OWASP, Python's quote(), RFC 3986 lower-case). */
 const namedEncoders: ReadonlyArray<(value: string) => string> = [
