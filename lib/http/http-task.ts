@@ -5,7 +5,7 @@ import { fromAbortable } from '../internal/abortable.js';
 import { defaultRandom } from '../internal/clock.js';
 import { decoderFor } from '../internal/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
-import { headerFault } from '../internal/redact.js';
+import { SentSecrets, headerFault } from '../internal/redact.js';
 import { withoutQuery } from '../internal/urls.js';
 import type { TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../source.js';
@@ -101,6 +101,7 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
     fetch,
     headers,
     fixed: sentHeaders(typeof headers === 'object' ? headers : undefined),
+    remembered: new SentSecrets(),
     requestTimeoutMs: checkNumber(fn, 'requestTimeoutMs', options.requestTimeoutMs, 30_000, { min: 1 }),
     maxBodyBytes: checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 10 * 1024 * 1024, { min: 1 }),
     allowed: allowedOriginsOf(fn, options.allowedOrigins, url),
@@ -245,7 +246,7 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
         };
   const source = assembleSource(id, read$, { result: fetchResult, cancel: cancelTask, defaultStrategy: dialect.defaultStrategy }, decode);
   const credentials = (): readonly string[] =>
-    latest.headers === undefined ? transport.fixed.secrets : [...transport.fixed.secrets, ...sentHeaders(latest.headers).secrets];
+    latest.headers === undefined ? transport.fixed.secrets : [...transport.fixed.secrets, ...sentHeaders(latest.headers).secrets, ...transport.remembered.secrets()];
   return describeHttpSource(source, { url: statusUrl, dialect: dialect.name, credentials });
 }
 
@@ -271,7 +272,7 @@ const httpSourceKey = Symbol.for('poll-task.httpSource');
 export interface HttpSourceDescription {
   readonly url: string;
   readonly dialect: string;
-  /** The credential values its requests sent (fixed headers, and the headers function's latest answer). */
+  /** The credential values its requests sent (fixed headers, the headers function's latest answer and the values it gave before, see SentSecrets). */
   readonly credentials: () => readonly string[];
 }
 

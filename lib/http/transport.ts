@@ -1,7 +1,7 @@
-import { DecodeError, TransportError, isPollTaskError } from '../errors.js';
+import { DecodeError, TransportError, UnsafeUrlError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
 import { excerpt } from '../internal/decode.js';
-import { headerFault, mayHoldSecret, redactError, redactJson, redactText, secretsOf } from '../internal/redact.js';
+import { headerFault, mayHoldSecret, redactError, redactJson, redactText, redactUrl, secretsOf, type SentSecrets } from '../internal/redact.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import type { RequestAbort } from '../internal/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
@@ -24,6 +24,8 @@ export interface Transport {
   readonly allowed: ReadonlySet<string>;
   /** The headers of every request when `headers` is an object, worked out once. */
   readonly fixed: SentHeaders;
+  /** The secrets of every request sent with other headers (a headers function's), kept after they change. */
+  readonly remembered: SentSecrets;
   readonly taskId: string;
   /** The service's name, for messages ("Benchling"). */
   readonly service: string;
@@ -119,7 +121,8 @@ async function headersFor(transport: Transport, request: HttpRequest, url: strin
     }
     given = returned as Readonly<Record<string, string>>;
   }
-  return sentHeaders(given, request.headers);
+  const sent = sentHeaders(given, request.headers).sent;
+  return { sent, secrets: transport.remembered.remember(sent) };
 }
 
 /** Headers as sent, and the secrets among them (see {@link secretsOf}). */
@@ -145,16 +148,36 @@ function shown(value: unknown, secrets: readonly string[]): string {
   return excerpt(redactText(redactText(text, secrets).replace(/\s+/g, ' '), secrets));
 }
 
-/** The service's own words about an error, from the usual fields of a JSON error body. */
+/** How much of a text is looked at to quote it without its strings: a quote is clipped far shorter anyway. */
+const maxStrippedChars = 4096;
+
+/**
+ * The start of JSON text with its string literals emptied: for a body too deep to parse safely, whose strings
+ * may hide a secret behind escapes. A literal cut short by the clip is emptied too.
+ */
+function withoutStrings(text: string): string {
+  return text
+    .slice(0, maxStrippedChars)
+    .replace(/"[^"\\]*(?:\\[^]?[^"\\]*)*(?:"|$)/g, '""');
+}
+
+/**
+ * The service's own words about an error, from the usual fields of a JSON error body; a JSON body without
+ * them is quoted as parsed (with every secret replaced, also one the text hid behind escapes), not as sent.
+ */
 function serverSays(text: string, secrets: readonly string[]): string {
   if (text.trim() === '') return '';
   let said: unknown = text;
   try {
-    // Too deep to pick fields from safely: the text itself is quoted.
-    if (nestedDeeperThan(text)) return ` (the service said: "${shown(text, secrets)}")`;
-    const body = parseJson(text, secrets) as Record<string, unknown>;
-    said = body.message ?? body.detail ?? body.title ?? body.error_description ?? body.error ?? text;
-    if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
+    // Too deep to pick fields from safely: the text is quoted without its strings.
+    if (nestedDeeperThan(text)) return ` (the service said: "${shown(withoutStrings(text), secrets)}")`;
+    const body = parseJson(text, secrets);
+    said = body;
+    if (typeof body === 'object' && body !== null) {
+      const fields = body as Record<string, unknown>;
+      said = fields.message ?? fields.detail ?? fields.title ?? fields.error_description ?? fields.error ?? body;
+      if (typeof said === 'object' && said !== null) said = (said as Record<string, unknown>).message ?? said;
+    }
   } catch {
     // Not JSON: show the text itself.
   }
@@ -259,7 +282,7 @@ function bodyOf(text: string, url: string, taskId: string, secrets: readonly str
   }
   if (nestedDeeperThan(text)) {
     throw new DecodeError(
-      `The answer of ${safeUrl(url)} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels, more than poll-task reads: ${shown(text, secrets)}; a task API never nests that deep, so check what the service (or a proxy in front of it) sends.`,
+      `The answer of ${safeUrl(url)} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels, more than poll-task reads: ${shown(withoutStrings(text), secrets)} (strings left out); a task API never nests that deep, so check what the service (or a proxy in front of it) sends.`,
       [`body nested deeper than ${MAX_JSON_DEPTH} levels`],
       { taskId },
     );
@@ -283,6 +306,8 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
   let method = request.method;
   let payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (payload !== undefined) sent['content-type'] = 'application/json';
+  // The URL as errors show and keep it: a redirect's target may hold what the service was sent.
+  let shownUrl = shownUrlOf(url, secrets);
 
   for (let redirects = 0; ; redirects++) {
     const own = request.controller;
@@ -305,17 +330,18 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
         if (payload !== undefined) init.body = payload;
         response = await transport.fetch(url, init);
       } catch (error) {
-        throw networkError(transport, method, url, error, timedOut, request.signal, secrets);
+        throw networkError(transport, method, shownUrl, error, timedOut, request.signal, secrets);
       }
 
       const redirected = response.status >= 300 && response.status < 400;
       const location = redirected ? response.headers.get('location') : null;
       if (redirected && location !== null) {
         if (redirects >= maxRedirects) {
-          throw new TransportError(`${method} ${safeUrl(url)} redirected more than ${maxRedirects} times; check the URL.`, { url, status: response.status, retryable: false, taskId });
+          throw new TransportError(`${method} ${safeUrl(shownUrl)} redirected more than ${maxRedirects} times; check the URL.`, { url: shownUrl, status: response.status, retryable: false, taskId });
         }
         // The next hop is checked like the first: a redirect never takes credentials to another origin.
-        url = checkUrl(location, transport.allowed, url, taskId).href;
+        url = checkRedirect(location, transport, url, secrets);
+        shownUrl = shownUrlOf(url, secrets);
         if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
           method = 'GET';
           payload = undefined;
@@ -325,17 +351,17 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
       }
       if (response.type === 'opaqueredirect' || redirected) {
         throw new TransportError(
-          `${method} ${safeUrl(url)} answered with a redirect whose target cannot be checked; give the final URL of the task instead.`,
-          { url, status: response.status, retryable: false, taskId },
+          `${method} ${safeUrl(shownUrl)} answered with a redirect whose target cannot be checked; give the final URL of the task instead.`,
+          { url: shownUrl, status: response.status, retryable: false, taskId },
         );
       }
 
       // The text as it came: every secret in it is replaced on the way to a message or to the parsed body.
       let text: string;
       try {
-        text = await readText(response, transport.kind, transport.maxBodyBytes, url, taskId);
+        text = await readText(response, transport.kind, transport.maxBodyBytes, shownUrl, taskId);
       } catch (error) {
-        const failure = isPollTaskError(error) ? error : networkError(transport, method, url, error, timedOut, request.signal, secrets, 'while reading the answer');
+        const failure = isPollTaskError(error) ? error : networkError(transport, method, shownUrl, error, timedOut, request.signal, secrets, 'while reading the answer');
         // The rest of the answer is not wanted (one past maxBodyBytes may never end): close its connection.
         // Leaving the body's stream is not enough for node-fetch, which keeps the socket open under it.
         controller.abort();
@@ -343,21 +369,49 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
       }
       const retryAfterMs = retryAfterOf(response, transport.kind);
       if (response.status < 200 || response.status >= 300) {
-        throw new TransportError(redactText(statusMessage(transport, { ...request, method, url }, response.status, text, secrets), secrets), {
-          url,
+        throw new TransportError(redactText(statusMessage(transport, { ...request, method, url: shownUrl }, response.status, text, secrets), secrets), {
+          url: shownUrl,
           status: response.status,
           retryable: retryableStatuses.has(response.status),
           taskId,
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         });
       }
-      const answer: { -readonly [K in keyof HttpAnswer]: HttpAnswer[K] } = { status: response.status, headers: response.headers, url, body: bodyOf(text, url, taskId, secrets) };
+      const answer: { -readonly [K in keyof HttpAnswer]: HttpAnswer[K] } = { status: response.status, headers: response.headers, url, body: bodyOf(text, shownUrl, taskId, secrets) };
       if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
       return answer;
     } finally {
       deadline.cancel();
       if (stop !== undefined) request.signal.removeEventListener('abort', stop);
     }
+  }
+}
+
+/** `url` as errors show it: with every secret in it replaced (see redactUrl), or as it is when it cannot hold one. */
+function shownUrlOf(url: string, secrets: readonly string[]): string {
+  return mayHoldSecret(url, secrets) ? redactUrl(url, secrets) : url;
+}
+
+/**
+ * The next hop of a redirect, checked like the first. A refused target that holds a secret (a service may
+ * put what it was sent into a Location) is refused by the same check with every secret replaced, so the
+ * {@link UnsafeUrlError} shows none.
+ */
+function checkRedirect(location: string, transport: Transport, from: string, secrets: readonly string[]): string {
+  try {
+    return checkUrl(location, transport.allowed, from, transport.taskId).href;
+  } catch (error) {
+    if (!(error instanceof UnsafeUrlError)) throw error;
+    let target: string;
+    try {
+      target = new URL(location, from).href;
+    } catch {
+      target = location;
+    }
+    const shown = redactText(target, secrets) === target ? target : redactUrl(target, secrets);
+    if (shown === target) throw error;
+    checkUrl(shown, transport.allowed, from, transport.taskId);
+    throw new UnsafeUrlError(shown, 'it is where the service redirected to, and it holds a value this source sent as a header; check the service.', { taskId: transport.taskId });
   }
 }
 

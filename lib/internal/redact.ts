@@ -76,7 +76,8 @@ const tokenName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * What is wrong with a header that cannot be sent, in words that never quote its value (it may be a
  * credential), or undefined for a good one. A value holding CR, LF or NUL would split the request or be cut
- * short; one beyond U+00FF cannot be sent as bytes; `fetch` refuses both, quoting the value.
+ * short; one beyond U+00FF cannot be sent as bytes; any other control character but tab (ESC, DEL, VT…) is
+ * refused by `fetch`, quoting the value.
  */
 export function headerFault(name: string, value: unknown): string | undefined {
   if (!tokenName.test(name)) {
@@ -89,6 +90,8 @@ export function headerFault(name: string, value: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\r\n\0]/.test(value)) return `header "${name}" holds a line break (CR or LF) or NUL, which would split or cut the request`;
   if (/[^\u0000-\u00ff]/.test(value)) return `header "${name}" holds a character beyond U+00FF, which a header cannot carry`;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) return `header "${name}" holds a control character (only tab is allowed), which fetch refuses to send`;
   return undefined;
 }
 
@@ -182,9 +185,17 @@ const maxPasses = 4;
  * `text` with every occurrence of every secret replaced by "[redacted]" (by "***" when a secret is part of
  * "[redacted]"). Overlapping occurrences are replaced as one stretch, so no piece of a secret is left beside
  * another. If the replacements form a secret again with the text around them, the text is searched again; a
- * text that still holds one after a few passes is replaced whole.
+ * text that still holds one after a few passes is replaced whole. So is a text that holds one only once its
+ * escapes are decoded (see {@link normalised}): where the secret sat in the encoded text cannot be told.
  */
 export function redactText(text: string, secrets: readonly string[]): string {
+  const out = replaceSecrets(text, secrets);
+  return holdsNormalised(out, secrets) ? markerFor(secrets) : out;
+}
+
+const markerFor = (secrets: readonly string[]): string => (secrets.some((secret) => redacted.includes(secret)) ? '***' : redacted);
+
+function replaceSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   let marker: string | undefined;
   for (let pass = 0; pass < maxPasses; pass++) {
@@ -194,7 +205,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
     }
     if (spans.length === 0) return out;
     // A secret inside "[redacted]" itself ("redacted") gets a marker too short to hold any secret.
-    marker ??= secrets.some((secret) => redacted.includes(secret)) ? '***' : redacted;
+    marker ??= markerFor(secrets);
     spans.sort((a, b) => a[0] - b[0]);
     let result = '';
     let kept = 0;
@@ -214,14 +225,97 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return secrets.some((secret) => out.includes(secret)) ? (marker ?? redacted) : out;
 }
 
+/** Named HTML entities decoded by {@link normalised}: ASCII punctuation and the no-break space. */
+const namedEntities: Readonly<Record<string, string>> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', sol: '/', bsol: '\\', equals: '=', plus: '+', num: '#',
+  percnt: '%', colon: ':', semi: ';', comma: ',', period: '.', excl: '!', quest: '?', commat: '@', dollar: '$', lpar: '(',
+  rpar: ')', lsqb: '[', lbrack: '[', rsqb: ']', rbrack: ']', lcub: '{', lbrace: '{', rcub: '}', rbrace: '}', verbar: '|',
+  vert: '|', ast: '*', midast: '*', Hat: '^', grave: '`', lowbar: '_', tilde: '~', hyphen: '-', dash: '-',
+};
+
+const fromCode = (code: number): string => (code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '');
+
+/** The decoders {@link normalised} applies in turn: JSON escapes, HTML entities, percent-escapes. */
+const decoders: ReadonlyArray<(text: string) => string> = [
+  (text) =>
+    text.includes('\\')
+      ? text.replace(/\\(?:u([0-9a-fA-F]{4})|(["\\/]))/g, (_, code: string | undefined, char: string | undefined) => (code === undefined ? char! : String.fromCharCode(parseInt(code, 16))))
+      : text,
+  (text) =>
+    text.includes('&')
+      ? text.replace(/&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/g, (entity, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
+          hex !== undefined ? fromCode(parseInt(hex, 16)) : dec !== undefined ? fromCode(Number(dec)) : (namedEntities[name!] ?? entity),
+        )
+      : text,
+  (text) =>
+    text.includes('%')
+      ? text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+          try {
+            return decodeURIComponent(run);
+          } catch {
+            // Not UTF-8: each byte as the Latin-1 character it names, as a header's bytes are read.
+            return run.replace(/%([0-9a-fA-F]{2})/g, (_, code: string) => String.fromCharCode(parseInt(code, 16)));
+          }
+        })
+      : text,
+];
+
+const maxDecodeRounds = 3;
+
+/**
+ * Decodes `text` (see {@link normalised}) step by step, handing each step's result to `found` until it says
+ * yes (then true). With `json` false, JSON escapes are left as they are.
+ */
+function decodeSteps(text: string, json: boolean, found: (decoded: string) => boolean): boolean {
+  let out = text;
+  for (let round = 0; round < maxDecodeRounds && /[\\&%]/.test(out); round++) {
+    let changed = false;
+    for (let step = json ? 0 : 1; step < decoders.length; step++) {
+      const next = decoders[step]!(out);
+      if (next === out) continue;
+      out = next;
+      changed = true;
+      if (found(out)) return true;
+    }
+    if (!changed) break;
+  }
+  return false;
+}
+
+/**
+ * `text` with its escapes decoded, whatever mix of encoders wrote them: JSON escapes (`\u0026`, `\/`), HTML
+ * entities (numeric ones such as `&#x3D;` and `&#61;`, and the named ones for ASCII punctuation such as
+ * `&amp;` and `&sol;`) and percent-escapes (`%2B`, UTF-8 or Latin-1), decoded again up to three rounds for
+ * text encoded more than once. Bad escapes are left as they are; with `json` false, so are JSON escapes.
+ */
+export function normalised(text: string, json = true): string {
+  let last = text;
+  decodeSteps(text, json, (decoded) => ((last = decoded), false));
+  return last;
+}
+
+/**
+ * Whether `text` holds a secret once its escapes are decoded (see {@link normalised}), also with "+" read as a
+ * space, as a form writes it: an encoder that escapes some characters and keeps others (Python's `quote()`
+ * keeps "/", Handlebars writes "=" as `&#x3D;`) yields forms no list of encoders can foresee.
+ */
+function holdsNormalised(text: string, secrets: readonly string[]): boolean {
+  if (!/[\\&%]/.test(text)) return false;
+  // Every step is searched, not only the last: a backslash or a "%" may be the secret's own, not an escape,
+  // and a later step would read it as one. For that reason the text is also read with JSON escapes left alone.
+  const found = (decoded: string): boolean => secrets.some((secret) => decoded.includes(secret));
+  if (decodeSteps(text, true, found) || decodeSteps(text, false, found)) return true;
+  return text.includes('+') && decodeSteps(text.replace(/\+/g, ' '), true, found);
+}
+
 /**
  * Whether parsing `text` may yield a string holding a secret: it holds one in some form, or it has escapes
- * (`\u0041`), behind which one could hide. Without either, every string JSON.parse makes of it is a piece of
- * `text`, so none holds a secret.
+ * (`\u0041`, `&#61;`, `%3D`), behind which one could hide. Without either, every string JSON.parse makes of it
+ * is a piece of `text` with no escape in it, so none holds a secret.
  */
 export function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
   if (secrets.length === 0) return false;
-  if (text.includes('\\')) return true;
+  if (/[\\&%]/.test(text)) return true;
   for (const secret of secrets) if (text.includes(secret)) return true;
   return false;
 }
@@ -254,69 +348,205 @@ export function redactJson(value: unknown, secrets: readonly string[]): unknown 
   return value;
 }
 
-const maxCauseDepth = 8;
+/** How deep a check or copy of an error goes into fields, causes and collections; anything deeper is in doubt. */
+const maxWalkDepth = 12;
+/** How many values a check or copy of an error visits; an error holding more is in doubt. */
+const maxWalkNodes = 2000;
+const customInspect = Symbol.for('nodejs.util.inspect.custom');
 
-function textsOf(error: object): string[] {
-  const texts: string[] = [];
-  for (const key of Object.getOwnPropertyNames(error)) {
-    const field = (error as Record<string, unknown>)[key];
-    if (typeof field === 'string') texts.push(field);
-  }
-  return texts;
-}
-
-function holdsSecret(value: unknown, secrets: readonly string[], depth: number): boolean {
-  if (depth > maxCauseDepth) return true;
-  if (typeof value === 'string') return secrets.some((secret) => value.includes(secret));
-  if (typeof value !== 'object' || value === null) return false;
-  if (!(value instanceof Error)) {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(value);
-    } catch {
-      json = String(value);
-    }
-    return json !== undefined && holdsSecret(json, secrets, depth);
-  }
-  if (textsOf(value).some((text) => holdsSecret(text, secrets, depth))) return true;
-  const { cause } = value as { cause?: unknown };
-  if (cause !== undefined && holdsSecret(cause, secrets, depth + 1)) return true;
-  const { errors } = value as { errors?: unknown };
-  return Array.isArray(errors) && errors.some((inner) => holdsSecret(inner, secrets, depth + 1));
-}
-
-function copyOf(value: unknown, secrets: readonly string[], depth: number): unknown {
-  if (!holdsSecret(value, secrets, depth)) return value;
-  if (depth > maxCauseDepth) return redacted;
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (!(value instanceof Error)) {
-    let json: string;
-    try {
-      json = JSON.stringify(value) ?? String(value);
-    } catch {
-      json = String(value);
-    }
-    return redactText(json, secrets);
-  }
-  const copy = new Error(redactText(value.message, secrets));
-  for (const key of Object.getOwnPropertyNames(value)) {
-    if (key === 'message' || key === 'cause' || key === 'errors') continue;
-    const field = (value as unknown as Record<string, unknown>)[key];
-    if (typeof field === 'string') Object.defineProperty(copy, key, { value: redactText(field, secrets), writable: true, configurable: true, enumerable: key !== 'stack' });
-    else if (typeof field !== 'object' || field === null) Object.defineProperty(copy, key, { value: field, writable: true, configurable: true, enumerable: true });
-  }
-  copy.name = redactText(value.name, secrets);
-  const { cause, errors } = value as { cause?: unknown; errors?: unknown };
-  if (cause !== undefined) Object.defineProperty(copy, 'cause', { value: copyOf(cause, secrets, depth + 1), writable: true, configurable: true });
-  if (Array.isArray(errors)) Object.defineProperty(copy, 'errors', { value: errors.map((inner) => copyOf(inner, secrets, depth + 1)), writable: true, configurable: true });
-  return copy;
+interface Walk {
+  nodes: number;
+  readonly seen: Set<object>;
 }
 
 /**
- * `error` itself when neither it nor its `cause` chain (and `errors`, for an AggregateError) holds a secret;
- * otherwise a plain `Error` copy with the same name, fields and chain, every secret replaced. A `fetch` that
- * quotes a header value in its message then leaks nothing through `cause`, `util.inspect` or `JSON.stringify`.
+ * What `value` shows through `util.inspect`, `JSON.stringify` and its fields: its own keys (strings and
+ * symbols, enumerable or not) and their values, what `toJSON` returns, and the items of an iterable (a Map's
+ * entries, a Set's members, a `Headers` object's pairs). Undefined when that cannot be told: a getter,
+ * `toJSON` or an iterator throws, an iterable holds too many items, or a custom `util.inspect` shows what
+ * none of these does.
+ */
+function visibleParts(value: object, walk: Walk): unknown[] | undefined {
+  const parts: unknown[] = [];
+  try {
+    for (const key of Reflect.ownKeys(value)) {
+      parts.push(typeof key === 'symbol' ? key.description : key);
+      const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+      if (descriptor !== undefined) parts.push('value' in descriptor ? descriptor.value : descriptor.get === undefined ? undefined : Reflect.get(value, key));
+    }
+    const { toJSON } = value as { toJSON?: unknown };
+    if (typeof toJSON === 'function') parts.push(toJSON.call(value));
+    const iterable = !Array.isArray(value) && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function';
+    if (iterable) {
+      for (const item of value as Iterable<unknown>) {
+        if (++walk.nodes > maxWalkNodes) return undefined;
+        parts.push(item);
+      }
+    } else if (typeof (value as Record<symbol, unknown>)[customInspect] === 'function') {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return parts;
+}
+
+function holdsSecret(value: unknown, secrets: readonly string[], walk: Walk, depth: number): boolean {
+  if (typeof value === 'string') return secrets.some((secret) => value.includes(secret)) || holdsNormalised(value, secrets);
+  if (typeof value === 'number' || typeof value === 'bigint') return holdsSecret(String(value), secrets, walk, depth);
+  if (typeof value === 'symbol') return value.description !== undefined && holdsSecret(value.description, secrets, walk, depth);
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  if (walk.seen.has(value)) return false;
+  walk.seen.add(value);
+  // Too deep or too large to check: in doubt, it is copied.
+  if (depth > maxWalkDepth || ++walk.nodes > maxWalkNodes) return true;
+  const parts = visibleParts(value, walk);
+  if (parts === undefined || (walk.nodes += parts.length) > maxWalkNodes) return true;
+  return parts.some((part) => holdsSecret(part, secrets, walk, depth + 1));
+}
+
+function copyOf(value: unknown, secrets: readonly string[], walk: Walk, copies: Map<object, unknown>, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value === 'number' || typeof value === 'bigint') return redactText(String(value), secrets) === String(value) ? value : redacted;
+  if (typeof value === 'symbol') return value.description === undefined || redactText(value.description, secrets) === value.description ? value : Symbol(redactText(value.description, secrets));
+  // A function is not copied: a copy's toJSON would show what the original's does.
+  if (typeof value === 'function') return `[Function: ${redactText(String((value as { name?: unknown }).name ?? ''), secrets)}]`;
+  if (typeof value !== 'object' || value === null) return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (depth > maxWalkDepth || ++walk.nodes > maxWalkNodes) return redacted;
+  const define = (into: object, key: string | symbol, field: unknown, enumerable: boolean): void => {
+    const cleanKey = typeof key === 'symbol' ? (copyOf(key, secrets, walk, copies, depth) as symbol) : redactText(key, secrets);
+    // Defined, not assigned: a key "__proto__" must stay a plain property.
+    Object.defineProperty(into, cleanKey, { value: copyOf(field, secrets, walk, copies, depth + 1), writable: true, configurable: true, enumerable });
+  };
+  const fields = (from: object, into: object, skip: ReadonlySet<string | symbol>): void => {
+    for (const key of Reflect.ownKeys(from)) {
+      if (skip.has(key)) continue;
+      let field: unknown;
+      try {
+        field = Reflect.get(from, key);
+      } catch {
+        field = redacted;
+      }
+      define(into, key, field, Object.prototype.propertyIsEnumerable.call(from, key));
+    }
+  };
+  try {
+    if (value instanceof Error) {
+      const copy = new Error(redactText(String(value.message), secrets));
+      copies.set(value, copy);
+      copy.name = redactText(String(value.name), secrets);
+      fields(value, copy, new Set(['message', 'name']));
+      return copy;
+    }
+    if (Array.isArray(value)) {
+      const copy: unknown[] = [];
+      copies.set(value, copy);
+      for (const item of value.slice(0, maxWalkNodes)) copy.push(copyOf(item, secrets, walk, copies, depth + 1));
+      return copy;
+    }
+    if (value instanceof Map) {
+      const copy = new Map<unknown, unknown>();
+      copies.set(value, copy);
+      for (const [key, item] of value) {
+        if (copy.size >= maxWalkNodes) break;
+        copy.set(copyOf(key, secrets, walk, copies, depth + 1), copyOf(item, secrets, walk, copies, depth + 1));
+      }
+      return copy;
+    }
+    if (typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+      // A Set, a Headers object, any other iterable: its items, copied into an array (or a Set).
+      const items: unknown[] = [];
+      const copy = value instanceof Set ? new Set<unknown>() : items;
+      copies.set(value, copy);
+      for (const item of value as Iterable<unknown>) {
+        if (items.length >= maxWalkNodes) break;
+        items.push(copyOf(item, secrets, walk, copies, depth + 1));
+      }
+      if (copy instanceof Set) for (const item of items) copy.add(item);
+      return copy;
+    }
+    const copy: Record<string | symbol, unknown> = {};
+    copies.set(value, copy);
+    fields(value, copy, new Set());
+    return copy;
+  } catch {
+    return redacted;
+  }
+}
+
+/**
+ * `error` itself when nothing it shows holds a secret; otherwise a copy with every secret replaced. What it
+ * shows is searched like `util.inspect` and `JSON.stringify` show it: every own field, enumerable or not,
+ * symbol-keyed too, what `toJSON` returns, the items of Maps, Sets and other iterables (a `Headers` object),
+ * at every depth of nested objects, arrays and `cause` chains (and `errors`, for an AggregateError), each
+ * string also with its escapes decoded (see {@link normalised}). An error nested deeper than 12 levels or
+ * holding more than 2000 values is copied too, as one that cannot be checked. The copy is a plain `Error`
+ * with the same name and fields; objects become plain objects, Maps and Sets stay Maps and Sets, other
+ * iterables become arrays of their items, functions (a `toJSON`) their names, and a getter is copied as the
+ * value it gave; anything beyond those bounds becomes "[redacted]". A `fetch` that
+ * quotes a header value, or keeps the request's headers on its error, then leaks nothing through `cause`,
+ * `util.inspect` or `JSON.stringify`.
  */
 export function redactError(error: unknown, secrets: readonly string[]): unknown {
-  return secrets.length === 0 ? error : copyOf(error, secrets, 0);
+  if (secrets.length === 0 || !holdsSecret(error, secrets, { nodes: 0, seen: new Set() }, 0)) return error;
+  return copyOf(error, secrets, { nodes: 0, seen: new Set() }, new Map(), 0);
+}
+
+/** How many distinct header values a source remembers as secrets after it sent them. */
+export const maxRememberedValues = 32;
+
+/**
+ * The secrets a source has sent, kept after its headers change: a token a headers function rotated away is
+ * still a secret when a later answer echoes it. The secrets of the last {@link maxRememberedValues} distinct
+ * header values sent (harmless headers aside) are kept; each value's secrets are worked out once.
+ */
+export class SentSecrets {
+  private readonly byValue = new Map<string, readonly string[]>();
+  private all: readonly string[] = [];
+
+  /** Records the headers of a request about to be sent, and returns every secret remembered, theirs among them. */
+  remember(headers: Readonly<Record<string, string>>): readonly string[] {
+    let changed = false;
+    for (const [name, value] of Object.entries(headers)) {
+      if (isHarmlessHeader(name) || typeof value !== 'string') continue;
+      const key = `${name.toLowerCase()}\0${value}`;
+      const known = this.byValue.get(key);
+      if (known !== undefined) {
+        // The newest last: the oldest is forgotten first.
+        this.byValue.delete(key);
+        this.byValue.set(key, known);
+        continue;
+      }
+      this.byValue.set(key, secretsOf({ [name]: value }));
+      changed = true;
+      if (this.byValue.size > maxRememberedValues) this.byValue.delete(this.byValue.keys().next().value!);
+    }
+    if (changed) this.all = [...new Set([...this.byValue.values()].flat())];
+    return this.all;
+  }
+
+  /** Every secret remembered. */
+  secrets(): readonly string[] {
+    return this.all;
+  }
+}
+
+/**
+ * `url` as it may be shown or kept in an error: its origin and path, with every secret replaced (a service may
+ * put what it was sent into a redirect's target), and without its query and fragment. A path that holds a
+ * secret only once decoded is replaced whole; an origin that holds one becomes "[redacted]".
+ */
+export function redactUrl(url: string, secrets: readonly string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return redactText(url, secrets);
+  }
+  const origin = redactText(parsed.origin, secrets);
+  if (origin !== parsed.origin) return redacted;
+  const path = redactText(parsed.pathname, secrets);
+  return `${origin}${path.startsWith('/') ? '' : '/'}${path}`;
 }

@@ -7,12 +7,16 @@ import {
   headerFault,
   isHarmlessHeader,
   loggedHeaders,
+  maxRememberedValues,
   minSecretLength,
   mayHoldSecret,
+  normalised,
   redactError,
   redactJson,
   redactText,
+  redactUrl,
   secretsOf,
+  SentSecrets,
 } from '../../lib/internal/redact.js';
 
 /** Characters that mean something to JSON, regexes, URLs, HTML and shells, and some beyond ASCII. */
@@ -209,6 +213,123 @@ describe('redact', () => {
         'header name starting "Authorization" holds a character a header name cannot have (only letters, digits and !#$%&\'*+-.^_`|~)',
       );
       expect(headerFault('x-key', 'caf\u00e9 ok\t')).toBeUndefined();
+    });
+
+    it('refuses every other control character but tab (ESC, DEL, VT, SOH…), naming the header and never quoting the value', () => {
+      fc.assert(
+        fc.property(secretValue.filter((value) => /^[\t\x20-\x7e\x80-\xff]+$/.test(value)), fc.oneof(fc.integer({ min: 1, max: 0x1f }).filter((c) => c !== 9 && c !== 10 && c !== 13), fc.constant(0x7f)), fc.nat(), (value, code, at) => {
+          const given = value.slice(0, at % value.length) + String.fromCharCode(code) + value.slice(at % value.length);
+          expect(headerFault('x-auth-key', given)).toBe('header "x-auth-key" holds a control character (only tab is allowed), which fetch refuses to send');
+        }),
+      );
+      for (let code = 0x20; code <= 0xff; code++) if (code !== 0x7f) expect(headerFault('x-key', `value-${String.fromCharCode(code)}`)).toBeUndefined();
+    });
+  });
+
+  describe('escaped echoes', () => {
+    /** One character as some encoder writes it: a JSON escape, a percent-escape, an HTML entity, or as it is. */
+    const forms: ReadonlyArray<(c: string) => string> = [
+      (c) => c,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      (c) => encodeURIComponent(c),
+      (c) => `&#x${c.charCodeAt(0).toString(16)};`,
+      (c) => `&#${c.charCodeAt(0)};`,
+    ];
+    /** The characters that start an escape, as each encoder writes them: otherwise "%" before "41" reads as "A". */
+    const escapeStarts: Readonly<Record<string, string>> = { '\\': '\\\\', '%': '%25', '&': '&amp;' };
+    const ascii = secretValue.filter((value) => /^[\x21-\x7e]+$/.test(value));
+
+    it('decodes every mix of JSON escapes, HTML entities and percent-escapes, and leaves bad ones as they are', () => {
+      fc.assert(
+        fc.property(ascii, fc.array(fc.nat({ max: forms.length - 1 }), { minLength: 1 }), (value, choices) => {
+          const encoded = [...value].map((c, i) => escapeStarts[c] ?? forms[choices[i % choices.length]!]!(c)).join('');
+          // In clear, it is replaced where it stands; escaped, the whole text is.
+          expect(['[redacted]', 'said: [redacted].']).toContain(redactText(`said: ${encoded}.`, secretsOf({ 'x-key': value })));
+        }),
+      );
+      expect(normalised('a&amp;b&#x3D;c&#61;d&sol;e%2Bf%zz&bogus;%E2%82%AC')).toBe('a&b=c=d/e+f%zz&bogus;€');
+      expect(normalised('%FF%E2')).toBe('\u00ff\u00e2');
+      expect(normalised('%2526')).toBe('&');
+    });
+
+    it('leaves a text alone when it holds no secret, however it is escaped', () => {
+      const text = 'ok &amp; %41 \\u0042';
+      expect(redactText(text, secretsOf({ 'x-key': 'k-0123456789' }))).toBe(text);
+    });
+  });
+
+  describe('redactError', () => {
+    const secret = 'tok_9f8e7d6c5b4a3210';
+    const secrets = secretsOf({ 'x-access-key': secret });
+    const json = (value: unknown): string => {
+      try {
+        return JSON.stringify(value) ?? '';
+      } catch {
+        return ''; // a cycle: JSON.stringify shows nothing
+      }
+    };
+    const shows = (value: unknown): string => `${inspect(value, { depth: Infinity, showHidden: true })} ${json(value)} ${String(value)}`;
+
+    it.each<[string, () => unknown]>([
+      ['an object field', () => Object.assign(new Error('failed'), { options: { headers: { 'x-access-key': secret } } })],
+      ['an array of pairs', () => Object.assign(new Error('failed'), { requestHeaders: [['x-access-key', secret]] })],
+      ['a Map', () => Object.assign(new Error('failed'), { headers: new Map([['x-access-key', secret]]) })],
+      ['a Set', () => Object.assign(new Error('failed'), { values: new Set([secret]) })],
+      ['a Headers object', () => Object.assign(new Error('failed'), { headers: new Headers({ 'x-access-key': secret }) })],
+      ['a symbol-keyed field', () => Object.assign(new Error('failed'), { [Symbol('request')]: `x-access-key: ${secret}` })],
+      ['a symbol key', () => Object.assign(new Error('failed'), { [Symbol(secret)]: 1 })],
+      ['a getter', () => Object.defineProperty(new Error('failed'), 'request', { get: () => ({ secret }), enumerable: true })],
+      ['a toJSON', () => Object.assign(new Error('failed'), { request: { toJSON: () => secret } })],
+      ['a plain object thrown', () => ({ message: 'failed', headers: { 'x-access-key': secret } })],
+      ['a percent-encoded field', () => Object.assign(new Error('failed'), { url: `/x/${encodeURIComponent(secret).replace('_', '%5F')}` })],
+      ['nesting deeper than the bound', () => Object.assign(new Error('failed'), { deep: JSON.parse(`${'['.repeat(50)}${JSON.stringify(secret)}${']'.repeat(50)}`) as unknown })],
+      ['a cycle', () => {
+        const error = Object.assign(new Error('failed'), { self: undefined as unknown, headers: new Map([['k', secret]]) });
+        error.self = error;
+        return error;
+      }],
+    ])('copies an error that holds a secret in %s, clean in every view', (_where, make) => {
+      const error = make();
+      const copy = redactError(error, secrets);
+      expect(copy).not.toBe(error);
+      expect(shows(copy)).not.toContain(secret);
+      expect(shows(copy)).not.toContain(secret.slice(4));
+    });
+
+    it('keeps an error with Maps, Sets, symbols and nesting as it is when none holds a secret', () => {
+      const error = Object.assign(new Error('failed'), { headers: new Map([['accept', 'json']]), set: new Set(['a']), [Symbol('s')]: { deep: [[['x']]] } });
+      expect(redactError(error, secrets)).toBe(error);
+    });
+
+    it('copies an error too large to check, as one it cannot tell is clean', () => {
+      const error = Object.assign(new Error('failed'), { many: Array.from({ length: 5000 }, (_, i) => i) });
+      const copy = redactError(error, secrets) as Error;
+      expect(copy).not.toBe(error);
+      expect(copy.message).toBe('failed');
+    });
+  });
+
+  describe('SentSecrets', () => {
+    it(`keeps the secrets of the last ${maxRememberedValues} distinct values sent, the newest sent last`, () => {
+      const memory = new SentSecrets();
+      const value = (i: number): string => `token-value-${String(i).padStart(4, '0')}`;
+      for (let i = 0; i < maxRememberedValues; i++) memory.remember({ 'x-key': value(i), accept: 'application/json' });
+      expect(memory.secrets()).toContain(value(0));
+      expect(memory.secrets()).not.toContain('application/json');
+      memory.remember({ 'x-key': value(0) }); // sent again: the newest now
+      memory.remember({ 'x-key': value(maxRememberedValues) });
+      expect(memory.secrets()).toContain(value(0));
+      expect(memory.secrets()).not.toContain(value(1));
+      expect(memory.remember({ 'x-key': value(maxRememberedValues) })).toBe(memory.secrets());
+    });
+  });
+
+  describe('redactUrl', () => {
+    it('replaces a secret in the path, in whatever form, keeps the origin and drops the query', () => {
+      const secrets = secretsOf({ 'x-key': 'sk_live_AbC/dEf+GhI&jk==' });
+      expect(redactUrl(`https://api.example.com/echo/${encodeURIComponent('sk_live_AbC/dEf+GhI&jk==')}/status?k=1`, secrets)).toBe('https://api.example.com/echo/[redacted]/status');
+      expect(redactUrl(`https://api.example.com/echo/${encodeURIComponent('sk_live_AbC/dEf+GhI&jk==').replace(/%2F/g, '/')}/status`, secrets)).toBe('https://api.example.com/[redacted]');
+      expect(redactUrl('https://api.example.com/tasks/1', secrets)).toBe('https://api.example.com/tasks/1');
     });
   });
 
