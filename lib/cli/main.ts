@@ -14,6 +14,10 @@ process.on('unhandledRejection', crash);
 
 runCli(process.argv.slice(2), processIo()).then((code) => {
   process.exitCode = code;
+  // The outcome is decided: a signal while the command lingers ends it with that outcome's code.
+  const leave = (): void => process.exit(code);
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
   // Idle keep-alive sockets may hold the event loop a few seconds more; the command is done.
   setTimeout(() => process.exit(code), 500).unref();
 }, crash);

@@ -1,3 +1,4 @@
+import { quotedUrl } from '../internal/urls.js';
 import * as t from 'io-ts';
 import type { TaskSource } from '../source.js';
 import { withBackoff } from '../strategies/with-backoff.js';
@@ -80,7 +81,7 @@ export function affinityTask<R = unknown>(options: AffinityTaskOptions<R>): Task
   try {
     absolute = new URL(given, base);
   } catch {
-    throw new TypeError(`${fn}: the task URL ${JSON.stringify(given)} is not a URL.`);
+    throw new TypeError(`${fn}: the task URL ${quotedUrl(given)} is not a URL.`);
   }
   absolute.hash = '';
   return createHttpTask(fn, {

@@ -1,3 +1,4 @@
+import { quotedUrl } from '../internal/urls.js';
 import * as t from 'io-ts';
 import { TransportError } from '../errors.js';
 import type { TaskSource } from '../source.js';
@@ -74,7 +75,7 @@ function checkEvoUrl(fn: string, url: string): string {
   try {
     path = new URL(url).pathname;
   } catch {
-    throw new TypeError(`${fn}: ${JSON.stringify(url)} is not a URL; give the job's status URL.`);
+    throw new TypeError(`${fn}: ${quotedUrl(url)} is not a URL; give the job's status URL.`);
   }
   if (!statusPath.test(path)) {
     throw new TypeError(`${fn}: ${safeUrl(url)} is not an Evo job status URL (…/compute/orgs/{org}/{topic}/{task}/{job}/status).`);

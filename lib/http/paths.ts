@@ -1,9 +1,10 @@
+import { quotedUrl } from '../internal/urls.js';
 import type { HeadersOption } from './transport.js';
 
 /** Throws a TypeError unless `value` is a non-empty string id; returns it. */
 export function checkId(fn: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${fn}: option "${name}" must be a non-empty string, but was ${JSON.stringify(value) ?? 'undefined'}.`);
+    throw new TypeError(`${fn}: option "${name}" must be a non-empty string, but was ${quotedUrl(value)}.`);
   }
   return value;
 }
@@ -17,7 +18,7 @@ export function checkBaseUrl(fn: string, name: string, value: unknown): string {
     parsed = undefined;
   }
   if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-    throw new TypeError(`${fn}: option "${name}" must be an absolute http(s) URL such as "https://api.example.com", but was ${JSON.stringify(value) ?? 'undefined'}.`);
+    throw new TypeError(`${fn}: option "${name}" must be an absolute http(s) URL such as "https://api.example.com", but was ${quotedUrl(value)}.`);
   }
   return (value as string).replace(/\/+$/, '');
 }

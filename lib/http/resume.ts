@@ -141,11 +141,14 @@ function withoutQuery(url: string): { url: string; query: true | undefined } {
 }
 
 function decodedOrAsIs(url: string): string {
-  try {
-    return decodeURIComponent(url);
-  } catch {
-    return url;
-  }
+  // Run by run of escapes: one malformed escape elsewhere must not leave the rest undecoded.
+  return url.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { UnsafeUrlError } from '../errors.js';
-import { hidesUserinfo, withoutUserinfo } from '../internal/urls.js';
+import { hidesUserinfo, quotedUrl, withoutUserinfo } from '../internal/urls.js';
 
 /** The origin (`scheme://host:port`) of `url`, normalised by the URL parser. */
 export function originOf(url: URL): string {
@@ -63,7 +63,7 @@ export function allowedOriginsOf(fn: string, given: readonly string[] | undefine
       try {
         return new URL(origin).origin;
       } catch {
-        throw new TypeError(`${fn}: allowed origin ${JSON.stringify(origin)} is not a URL; write it like "https://api.example.com".`);
+        throw new TypeError(`${fn}: allowed origin ${quotedUrl(origin)} is not a URL; write it like "https://api.example.com".`);
       }
     }),
   );

@@ -1,3 +1,5 @@
+import { clip, URL_CHARS } from './excerpt.js';
+
 /**
  * `url` without userinfo, query and fragment, safe to show in messages and logs and to keep in errors: a query
  * may carry a signature or a token (`?access_token=`, a signed URL), userinfo a password.
@@ -66,4 +68,13 @@ export function withoutQuery(url: string): string {
     return parsed.toString();
   }
   return parsed === undefined ? kept.replace(/\/\/[^/]*@/, '//') : kept;
+}
+
+/**
+ * A URL the user gave, quoted for a message that refuses it: without userinfo, query and fragment (whether
+ * or not it parses), clipped to the longest real URL, in JSON quotes; anything else named by its type.
+ */
+export function quotedUrl(value: unknown): string {
+  if (typeof value !== 'string') return value === undefined ? 'undefined' : value === null ? 'null' : `a ${typeof value}`;
+  return JSON.stringify(clip(withoutCredentials(value), URL_CHARS));
 }

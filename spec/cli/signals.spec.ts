@@ -28,6 +28,20 @@ describe('the command on Ctrl-C and SIGTERM', () => {
       if (!existsSync(cliPath)) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
     });
 
+    it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s right after the task succeeded: the outcome was decided', async (signal) => {
+      server.answer = () => ({ status: 200, body: '{"status":"succeeded","progress":100}' });
+      let sent = false;
+      const ended = await runBuilt(['watch', statusUrl, '--dialect', 'evo', '--interval', '5ms'], {
+        onStdout: (text, child) => {
+          if (sent || !text.includes('"event":"output"')) return;
+          sent = true;
+          child.kill(signal);
+        },
+      });
+      expect(sent).toBe(true);
+      expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    });
+
     /** Runs the built command on the job, sending `signal` once its first line is out; gives the process too. */
     const watchThenSignal = (signal: NodeJS.Signals, extra: string[] = [], limitMs = 20_000) => {
       let child: ChildProcess | undefined;

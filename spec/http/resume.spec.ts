@@ -138,6 +138,9 @@ describe('resume tokens: no query, no credential, counters in range', () => {
     expect(() => serializeTask(source)).toThrow(
       new TypeError('serializeTask: the task\'s status URL holds the value of a credential header its requests sent, and a resume token must not store it; keep credentials in headers, out of the URL.'),
     );
+    // Also with a malformed escape elsewhere in the path, which no decoder takes whole.
+    const elsewhere = httpTask({ url: `${sim.url}/v1/%zz/${encodeURIComponent(key)}/t1`, dialect: benchling, headers: { 'x-api-key': key } });
+    expect(() => serializeTask(elsewhere)).toThrow(TypeError);
     // Every header value sent counts (docs/http.md), whatever its name; only the harmless headers' do not.
     expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/org-12345678`, dialect: benchling, headers: { 'x-organization': 'org-12345678' } }))).toThrow(TypeError);
     expect(() => serializeTask(httpTask({ url: `${sim.url}/api/v2/tasks/req-12345678`, dialect: benchling, headers: { 'x-request-id': 'req-12345678' } }))).not.toThrow();

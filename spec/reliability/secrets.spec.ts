@@ -461,3 +461,39 @@ describe("the simulator's request log redacts by the transport's rule", () => {
     );
   });
 });
+
+describe('a URL refused by a service\'s builder', () => {
+  const secret = fc.stringMatching(/^[A-Za-z0-9]{12,24}$/);
+  // URLs no parser reads (a bad port, a password with "/"), or of the wrong scheme, carrying a secret.
+  const broken = (value: string) =>
+    fc.constantFrom(
+      `https://host.example:99999/v2/tasks/1?sig=${value}`,
+      `ftp://host.example/v2/tasks/1?key=${value}`,
+      `https://me:ab/${value}@host.example/v2/tasks/1`,
+      `https://host.example:99999/x#access_token=${value}`,
+      `https://me:${value}@host.example:99999/v2/tasks/1`,
+    );
+
+  it('never quotes its query, fragment or password, whether or not it parses', async () => {
+    const { benchlingTask, evoJob, affinityTask, httpTask: anyTask, benchling: dialect } = await import('../../lib/http/index.js');
+    const builders: Array<(url: string) => unknown> = [
+      (url) => benchlingTask({ baseUrl: url, taskId: 't1' }),
+      (url) => evoJob({ url }),
+      (url) => affinityTask({ taskUrl: url }),
+      (url) => anyTask({ url: 'https://host.example/t', dialect, allowedOrigins: [url] }),
+    ];
+    fc.assert(
+      fc.property(secret.chain((value) => fc.tuple(fc.constant(value), broken(value))), fc.nat({ max: builders.length - 1 }), ([value, url], which) => {
+        let thrown: unknown;
+        try {
+          builders[which]!(url);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(Error);
+        expect(String(thrown)).not.toContain(value);
+        expect(JSON.stringify(thrown)).not.toContain(value);
+      }),
+    );
+  });
+});
