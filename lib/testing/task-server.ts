@@ -156,6 +156,13 @@ export interface TaskServerOptions {
   readonly requestLogSize?: number;
   /** The largest request body kept, in bytes; a larger one is answered 413 and thrown away as it arrives. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
+  /**
+   * How many tasks the simulator holds: creating one more forgets the oldest, whose URL then answers 404 as an
+   * expired task does. With `maxBodyBytes`, it bounds what any client (a web page too: the task API allows any
+   * origin) can make the simulator hold. `Infinity` keeps all.
+   * @default 10000
+   */
+  readonly maxTasks?: number;
 }
 
 const optionNames = Object.keys({
@@ -166,6 +173,7 @@ const optionNames = Object.keys({
   allowedHosts: true,
   requestLogSize: true,
   maxBodyBytes: true,
+  maxTasks: true,
 } satisfies Record<keyof TaskServerOptions, true>);
 
 /** A running simulator. */
@@ -292,6 +300,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
   const requestLogSize = checkNumber(fn, 'requestLogSize', options.requestLogSize, 1000, { integer: true, allowInfinity: true });
   const maxBodyBytes = checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { max: Number.MAX_SAFE_INTEGER, integer: true });
+  const maxTasks = checkNumber(fn, 'maxTasks', options.maxTasks, 10_000, { min: 1, integer: true, allowInfinity: true });
   const allowedHosts = new Set<string>();
   if (options.allowedHosts !== undefined && !Array.isArray(options.allowedHosts)) {
     throw new TypeError(`${fn}: option "allowedHosts" must be an array of host names, e.g. ["sim"], but was ${show(options.allowedHosts)}.`);
@@ -332,6 +341,8 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     const id = spec.id ?? `task-${++counter}`;
     if (tasks.has(id)) throw new TypeError(`startTaskServer: a task with id "${id}" exists already.`);
     tasks.set(id, { spec, id, dialect, createdAt: monotonic(), statusReads: 0 });
+    // A Map iterates in the order of creation: the first key is the oldest task.
+    if (tasks.size > maxTasks) tasks.delete(tasks.keys().next().value!);
     return describe(id, dialect);
   };
 

@@ -427,6 +427,43 @@ describe('the simulator is safe to leave running', () => {
     });
   });
 
+  describe('the tasks held are bounded', () => {
+    it('keeps the last maxTasks tasks; an older one answers 404, as an expired task does', async () => {
+      const small = await startTaskServer({ maxTasks: 5 });
+      try {
+        const tasks = Array.from({ length: 8 }, (_, i) => small.create('benchling', { reads: 1, id: `t${i}` }));
+        const statuses = await Promise.all(tasks.map(async (task) => (await send(small.url, new URL(task.url).pathname)).status));
+        expect(statuses).toEqual([404, 404, 404, 200, 200, 200, 200, 200]);
+        expect(JSON.parse((await send(small.url, '/_sim/stats')).body)).toMatchObject({ tasks: 5 });
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('holds no more however many tasks a page on another origin submits (Evo, text/plain, a megabyte each)', async () => {
+      const small = await startTaskServer({ maxTasks: 5 });
+      try {
+        const result = 'x'.repeat(900 * 1024);
+        for (let i = 0; i < 20; i++) {
+          await send(small.url, '/compute/orgs/o/geo/krig', {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain', origin: 'https://elsewhere.example' },
+            body: JSON.stringify({ parameters: { simulate: { reads: 1, result: { blob: result } } } }),
+          });
+        }
+        expect(JSON.parse((await send(small.url, '/_sim/stats')).body)).toMatchObject({ tasks: 5 });
+      } finally {
+        await small.close();
+      }
+    });
+
+    it.each([0, -1, 1.5, NaN, '10', null])('refuses maxTasks %p', async (size) => {
+      await expect(startTaskServer({ maxTasks: size as number })).rejects.toThrow(
+        /^startTaskServer: option "maxTasks" must be a whole number of at least 1 \(or Infinity\), but was .*\.$/,
+      );
+    });
+  });
+
   describe('request bodies have a limit', () => {
     it.each([
       ['a task route', '/compute/orgs/o/geostatistics/kriging'],
