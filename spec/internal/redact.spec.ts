@@ -243,9 +243,15 @@ describe('redact', () => {
       fc.assert(
         fc.property(ascii, fc.array(fc.nat({ max: forms.length - 1 }), { minLength: 1 }), (value, choices) => {
           const encoded = [...value].map((c, i) => escapeStarts[c] ?? forms[choices[i % choices.length]!]!(c)).join('');
-          // In clear, it is replaced where it stands; escaped, the whole text is.
-          expect(['[redacted]', 'said: [redacted].']).toContain(redactText(`said: ${encoded}.`, secretsOf({ 'x-key': value })));
+          // In clear, it is replaced where it stands; escaped, the whole text is. A part of the value that is a
+          // secret of its own (split at "=" or "%", say) may be replaced where it stands, leaving a rest that holds
+          // no secret in any form.
+          const secrets = secretsOf({ 'x-key': value });
+          const out = redactText(`said: ${encoded}.`, secrets);
+          expect(out).toContain('[redacted]');
+          expect(secrets.filter((secret) => out.includes(secret) || normalised(out).includes(secret))).toEqual([]);
         }),
+        { numRuns: 500 },
       );
       expect(normalised('a&amp;b&#x3D;c&#61;d&sol;e%2Bf%zz&bogus;%E2%82%AC')).toBe('a&b=c=d/e+f%zz&bogus;€');
       expect(normalised('%FF%E2')).toBe('\u00ff\u00e2');
