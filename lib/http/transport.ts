@@ -361,7 +361,15 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
       try {
         text = await readText(response, transport.kind, transport.maxBodyBytes, shownUrl, taskId);
       } catch (error) {
-        const failure = isPollTaskError(error) ? error : networkError(transport, method, shownUrl, error, timedOut, request.signal, secrets, 'while reading the answer');
+        const failure = isPollTaskError(error)
+          ? error
+          : undecodable(error)
+            ? new DecodeError(
+                `The answer of ${shownUrl} says content-encoding ${excerpt(encodingOf(response, transport))}, but its body is not such data (${zlibDataError}); the service or a proxy in front of it sends a body that does not match its headers, and asking again will not change that.`,
+                [`body is not valid ${excerpt(encodingOf(response, transport))} data`],
+                { taskId },
+              )
+            : networkError(transport, method, shownUrl, error, timedOut, request.signal, secrets, 'while reading the answer');
         // The rest of the answer is not wanted (one past maxBodyBytes may never end): close its connection.
         // Leaving the body's stream is not enough for node-fetch, which keeps the socket open under it.
         controller.abort();
@@ -413,6 +421,20 @@ function checkRedirect(location: string, transport: Transport, from: string, sec
     checkUrl(shown, transport.allowed, from, transport.taskId);
     throw new UnsafeUrlError(shown, 'it is where the service redirected to, and it holds a value this source sent as a header; check the service.', { taskId: transport.taskId });
   }
+}
+
+/** The code zlib gives data that is not of the compression it was said to be (not a body cut short). */
+const zlibDataError = 'Z_DATA_ERROR';
+
+/** Whether reading a body failed because it is not valid compressed data: the error's code, or its cause's. */
+function undecodable(error: unknown): boolean {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  return code === zlibDataError || cause?.code === zlibDataError;
+}
+
+/** The content-encoding an answer says it has. */
+function encodingOf(response: Response, transport: Transport): string {
+  return transport.kind.header(response, 'content-encoding') ?? 'compressed';
 }
 
 function networkError(

@@ -397,3 +397,44 @@ describe('an answer is read up to maxBodyBytes, and no further', () => {
   }, 60_000);
 });
 
+
+describe('an answer whose body is not what its content-encoding says', () => {
+  let server: Server;
+  let base = '';
+  let body = '';
+  let encoding = 'gzip';
+  let requests = 0;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      requests++;
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+      response.end(body);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+
+  it('ends the wait at once with a DecodeError, over both fetches: asking again would not change it', async () => {
+    await fc.assert(
+      // gzip: a body that does not start as gzip data does is told apart from one cut short (Z_DATA_ERROR, not
+      // Z_BUF_ERROR, which a cut body gives too and which is asked again). A JSON text never starts as gzip.
+      fc.asyncProperty(fc.json(), fc.constantFrom('gzip', 'x-gzip'), fc.constantFrom('platform', 'cross-fetch'), async (json, said, which) => {
+        body = json;
+        encoding = said;
+        requests = 0;
+        const source = httpTask({ url: `${base}/tasks/1`, dialect: benchling, ...(which === 'cross-fetch' ? { fetch: crossFetch as Fetch } : {}) });
+        const outcome = await firstOutcome(source);
+        // A DecodeError, not a retryable TransportError.
+        expectTyped(outcome.error, 'decode');
+        expect((outcome.error as Error).message).toContain(`says content-encoding ${said}, but its body is not such data`);
+        expect(requests).toBe(1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
