@@ -103,7 +103,11 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
         return () => {
           if (ticket.waiting) {
             ticket.waiting = false;
-            queued--;
+            // Nobody waits any more: the timer that would let the next one through is not needed.
+            if (--queued === 0 && wakeUp !== undefined) {
+              wakeUp.unsubscribe();
+              wakeUp = undefined;
+            }
             return;
           }
           inner?.unsubscribe();

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EMPTY, of, take, type Subscription } from 'rxjs';
 import { cancelOnUnsubscribe, createTaskPoller, withInterval, type TaskPoller, type TaskReading } from '../../lib/index.js';
 import { reading } from '../helpers/readings.js';
-import { newTestScheduler, scriptedSource, sequenceSource, type ScriptedSource } from '../helpers/sources.js';
+import { newTestScheduler, scriptedSource, sequenceSource, trackingScheduler, type ScriptedSource } from '../helpers/sources.js';
 
 type Scheduler = ReturnType<typeof newTestScheduler>;
 
@@ -126,6 +126,28 @@ describe('a task poller holds only what is watched', () => {
         expect(broken).toEqual([]);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('a task poller\'s request budget', () => {
+  it('keeps no timer for a request whose watcher left while it waited for its turn', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.double({ min: 0.001, max: 1000, noNaN: true }), (waiting, perSecond) => {
+        const scheduler = newTestScheduler();
+        scheduler.run(() => {
+          const timers = trackingScheduler(scheduler);
+          const poller = createTaskPoller({ strategy: withInterval(1_000_000, { scheduler: timers }), maxRequestsPerSecond: perSecond, scheduler: timers });
+          // The first request goes at once; the others wait for their turn behind it.
+          const first = poller.watch(sequenceSource('first', scheduler, [reading.running(0.5)], 0)).subscribe();
+          const others = Array.from({ length: waiting }, (_, i) => poller.watch(sequenceSource(`t${i}`, scheduler, [reading.running(0.5)], 0)).subscribe());
+          others.forEach((watch) => watch.unsubscribe());
+          first.unsubscribe();
+          expect(poller.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+          expect(timers.pending).toBe(0);
+        });
+      }),
+      { numRuns: 50 },
     );
   });
 });
