@@ -423,7 +423,8 @@ describe('an answer whose body is not what its content-encoding says', () => {
     await fc.assert(
       // gzip: a body that does not start as gzip data does is told apart from one cut short (Z_DATA_ERROR, not
       // Z_BUF_ERROR, which a cut body gives too and which is asked again). A JSON text never starts as gzip.
-      fc.asyncProperty(fc.json(), fc.constantFrom('gzip', 'x-gzip'), fc.constantFrom('platform', 'cross-fetch'), async (json, said, which) => {
+      // (Two bytes at least: zlib reads gzip's two-byte mark before it can tell; a one-byte body is cut short.)
+      fc.asyncProperty(fc.json().filter((text) => text.length >= 2), fc.constantFrom('gzip', 'x-gzip'), fc.constantFrom('platform', 'cross-fetch'), async (json, said, which) => {
         body = json;
         encoding = said;
         requests = 0;
@@ -434,7 +435,7 @@ describe('an answer whose body is not what its content-encoding says', () => {
         expect((outcome.error as Error).message).toContain(`says content-encoding ${said}, but its body is not such data`);
         expect(requests).toBe(1);
       }),
-      { numRuns: 40 },
+      { numRuns: 200 },
     );
   });
 });
