@@ -171,15 +171,22 @@ describe('scheduleAfter, the one way lib/ sets a timer of any length', () => {
 });
 
 describe('the strategies and operators with delays past 2^31 - 1 ms (virtual time)', () => {
-  const everyLong = (make: (delay: number, scheduler: SchedulerLike) => PollStrategy) =>
+  /**
+   * For every long delay d: the strategy `make` builds asks `readsBefore + 1` times by d and not before, over
+   * the task `task(d)` gives, and sets no timer longer than one can hold.
+   */
+  const everyLong = (
+    make: (delay: number, scheduler: SchedulerLike) => PollStrategy,
+    { task = () => runningTask(), readsBefore = 1 }: { task?: (delay: number) => ReturnType<typeof runningTask>; readsBefore?: number } = {},
+  ) =>
     fc.property(longDelay, (delay) => {
       const clock = virtualClock();
-      const task = runningTask();
-      const subscription = pollTask$(task.source, make(delay, clock.scheduler)).subscribe({ error: () => undefined });
+      const polled = task(delay);
+      const subscription = pollTask$(polled.source, make(delay, clock.scheduler)).subscribe({ error: () => undefined });
       clock.advanceTo(delay - 1);
-      expect(task.reads).toBe(1);
+      expect(polled.reads).toBe(readsBefore);
       clock.advanceTo(delay);
-      expect(task.reads).toBe(2);
+      expect(polled.reads).toBe(readsBefore + 1);
       expect(clock.longest).toBeLessThanOrEqual(maxTimerDelay);
       subscription.unsubscribe();
     });
@@ -193,33 +200,13 @@ describe('the strategies and operators with delays past 2^31 - 1 ms (virtual tim
   });
 
   it('firstPollDelayMs waits that long before the first request', () => {
-    fc.assert(
-      fc.property(longDelay, (delay) => {
-        const clock = virtualClock();
-        const task = runningTask();
-        const subscription = pollTask$(task.source, withInterval(1, { firstPollDelayMs: delay, scheduler: clock.scheduler })).subscribe();
-        clock.advanceTo(delay - 1);
-        expect(task.reads).toBe(0);
-        clock.advanceTo(delay);
-        expect(task.reads).toBe(1);
-        expect(clock.longest).toBeLessThanOrEqual(maxTimerDelay);
-        subscription.unsubscribe();
-      }),
-    );
+    fc.assert(everyLong((delay, scheduler) => withInterval(1, { firstPollDelayMs: delay, scheduler }), { readsBefore: 0 }));
   });
 
   it('a Retry-After of years with maxRetryAfterMs: Infinity is waited out, not hammered', () => {
     fc.assert(
-      fc.property(longDelay, (hint) => {
-        const clock = virtualClock();
-        const task = runningTask((call) => (call === 0 ? unavailable(hint) : reading.running(0.5)));
-        const subscription = pollTask$(task.source, withInterval(1, { maxRetryAfterMs: Infinity, scheduler: clock.scheduler })).subscribe();
-        clock.advanceTo(hint - 1);
-        expect(task.reads).toBe(1);
-        clock.advanceTo(hint);
-        expect(task.reads).toBe(2);
-        expect(clock.longest).toBeLessThanOrEqual(maxTimerDelay);
-        subscription.unsubscribe();
+      everyLong((_, scheduler) => withInterval(1, { maxRetryAfterMs: Infinity, scheduler }), {
+        task: (hint) => runningTask((call) => (call === 0 ? unavailable(hint) : reading.running(0.5))),
       }),
     );
   });

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { DecodeError, TransportError, UnsafeUrlError, withInterval } from '../../lib/index.js';
 import { benchling, httpTask, type Fetch } from '../../lib/http/index.js';
 import { maxRememberedValues } from '../../lib/internal/redact.js';
 import { fakeIo } from '../helpers/cli.js';
-import { run, type Run } from '../helpers/sim.js';
+import { run } from '../helpers/sim.js';
+import { expectNowhere, once, showingsOf, showingsOfError } from '../helpers/showings.js';
 
 // The ways a hostile or careless service (or fetch) may hand a secret back that a list of known encodings
 // misses: escaped JSON quoted whole, encoders that escape some characters and keep others, headers kept on
@@ -112,28 +112,6 @@ class HostileServer {
   }
 }
 
-/** Every way an error shows: String(), JSON, util.inspect() and each link of its cause chain. */
-function showingsOfError(error: unknown): string[] {
-  const shown = [String(error), JSON.stringify(error) ?? '', inspect(error, { depth: Infinity, showHidden: true })];
-  for (let link: unknown = error, depth = 0; link !== undefined && link !== null && depth < 20; link = (link as { cause?: unknown }).cause, depth++) {
-    shown.push(String(link), (link as Error).message ?? '', (link as Error).stack ?? '', JSON.stringify(link) ?? '', inspect(link, { depth: Infinity, showHidden: true }));
-  }
-  return shown;
-}
-
-function showingsOf(outcome: Run<unknown>): string[] {
-  return [JSON.stringify(outcome.events), inspect(outcome.events, { depth: Infinity }), ...(outcome.error === undefined ? [] : showingsOfError(outcome.error))];
-}
-
-function expectNowhere(texts: readonly string[], values: readonly string[]): void {
-  for (const text of texts) {
-    for (const value of values) {
-      for (const form of [value, JSON.stringify(value).slice(1, -1), inspect(value).slice(1, -1)]) expect(text.includes(form) ? `${form} in ${text.slice(0, 400)}` : 'absent').toBe('absent');
-    }
-  }
-}
-
-const once = () => withInterval(0, { maxConsecutiveErrors: 0 });
 
 describe('secrets never come back, however a service or a fetch hands them back', () => {
   const server = new HostileServer();

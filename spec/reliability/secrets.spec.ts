@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { TransportError, UnsafeUrlError, isPollTaskError, withInterval } from '../../lib/index.js';
 import { benchling, httpTask, type Fetch, type HeadersOption } from '../../lib/http/index.js';
 import { harmlessHeaderNames } from '../../lib/internal/redact.js';
 import { startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { fakeIo } from '../helpers/cli.js';
-import { run, type Run } from '../helpers/sim.js';
+import { run } from '../helpers/sim.js';
+import { expectNowhere, once, showingsOf, showingsOfError } from '../helpers/showings.js';
 
 // Every header value the library sends, but a harmless header's, is a secret: whatever a service echoes back
 // (in a 200, a 4xx or a 5xx, as JSON, escaped, URL-encoded or in HTML), no secret shows in an error's
@@ -127,32 +127,6 @@ class EchoServer {
   }
 }
 
-/** Every way an error shows: message, String(), JSON, util.inspect() and each link of its cause chain. */
-function showingsOfError(error: unknown): string[] {
-  const shown = [String(error), JSON.stringify(error) ?? '', inspect(error, { depth: Infinity, showHidden: true })];
-  for (let link: unknown = error, depth = 0; link !== undefined && link !== null && depth < 20; link = (link as { cause?: unknown }).cause, depth++) {
-    shown.push(String(link), (link as Error).message ?? '', (link as Error).stack ?? '', JSON.stringify(link) ?? '');
-  }
-  return shown;
-}
-
-/** Everything a wait left for anyone to see: its snapshots and result, and its error. */
-function showingsOf(outcome: Run<unknown>): string[] {
-  return [JSON.stringify(outcome.events), inspect(outcome.events, { depth: Infinity }), ...(outcome.error === undefined ? [] : showingsOfError(outcome.error))];
-}
-
-/** The ways a leaked value could be written in those texts: as it is, JSON-escaped, util.inspect-escaped. */
-function writtenForms(value: string): string[] {
-  return [value, JSON.stringify(value).slice(1, -1), inspect(value).slice(1, -1)];
-}
-
-function expectNowhere(texts: readonly string[], values: readonly string[]): void {
-  for (const text of texts) {
-    for (const value of values) for (const form of writtenForms(value)) expect(text.includes(form) ? `${form} in ${text}` : 'absent').toBe('absent');
-  }
-}
-
-const once = () => withInterval(0, { maxConsecutiveErrors: 0 });
 
 describe('secrets never leave in anything the library prints, throws or stores', () => {
   const echo = new EchoServer();
