@@ -335,6 +335,6 @@ class Watch implements Unsubscribable {
     const running = entry.run !== undefined;
     entry.poller.release(entry);
     entry.disconnect();
-    if (running && this.onCancelError !== undefined && !entry.sawTerminal) fireCancel(entry.plan.handle, this.onCancelError);
+    if (running && this.onCancelError !== undefined) fireCancel(entry.plan.handle, this.onCancelError);
   }
 }

@@ -35,7 +35,8 @@ export interface LoopOptions {
    * started, cutting a request in flight: the timeout an SDK builds into its wait (Benchling's
    * `max_wait_seconds`). Prefer {@link timeoutAfter} in your own pipelines; this one travels with a strategy,
    * so a service's default waiting can carry its default limit. When the next delay would end past the
-   * limit less a margin (a twentieth of the limit, at most a second), the loop asks at that time instead.
+   * limit less a margin (a twentieth of the time left when the loop starts, this limit or a surrounding
+   * timeoutAfter's, at most a second), the loop asks at that time instead.
    * @default Infinity
    */
   readonly maxWaitMs?: number;
@@ -51,6 +52,9 @@ export interface LoopOptions {
    */
   readonly scheduler?: SchedulerLike;
 }
+
+/** The longest a Retry-After hint stretches a wait unless told otherwise (`maxRetryAfterMs`), in milliseconds. */
+export const defaultMaxRetryAfterMs = 300_000;
 
 /** The option names of {@link LoopOptions}, for unknown-option checks. */
 export const loopOptionNames = [
@@ -88,7 +92,7 @@ export function checkLoopOptions(fn: string, options: LoopOptions = {}): LoopSet
       allowInfinity: true,
     }),
     isRetryable: checkFunction(fn, 'isRetryable', options.isRetryable, isRetryableTransportError),
-    maxRetryAfterMs: checkNumber(fn, 'maxRetryAfterMs', options.maxRetryAfterMs, 300_000, { allowInfinity: true }),
+    maxRetryAfterMs: checkNumber(fn, 'maxRetryAfterMs', options.maxRetryAfterMs, defaultMaxRetryAfterMs, { allowInfinity: true }),
     maxWaitMs: checkNumber(fn, 'maxWaitMs', options.maxWaitMs, Infinity, { allowInfinity: true }),
     startAtWait: checkNumber(fn, 'startAtWait', options.startAtWait, 1, { min: 1, integer: true }),
     scheduler: checkScheduler(fn, options.scheduler, defaultScheduler),
@@ -181,10 +185,11 @@ export abstract class Loop<R> implements Unsubscribable {
   private deadline: Subscription | undefined = undefined;
   private action: SchedulerAction<Loop<unknown>> | undefined = undefined;
   private startedAt = 0;
-  /** When the wait ends by the loop's clock (its `maxWaitMs`, or a timeoutAfter around it), or Infinity. */
-  private endsAt = Infinity;
-  /** How long before `endsAt` the last poll is made. */
-  private margin = 0;
+  /**
+   * By the loop's clock, the latest time a poll may start: the end of the wait (its `maxWaitMs`, or a
+   * timeoutAfter around it) less a margin for the answer to come back; Infinity without an end.
+   */
+  private lastPollAt = Infinity;
 
   constructor(private readonly settings: LoopSettings, makeDelay: () => DelayFunction) {
     this.delay = makeDelay();
@@ -209,8 +214,8 @@ export abstract class Loop<R> implements Unsubscribable {
     const left = Math.min(maxWaitMs, timeLeft());
     if (left !== Infinity) {
       this.startedAt = scheduler.now();
-      this.endsAt = this.startedAt + left;
-      this.margin = Math.min(1000, left / 20);
+      // The margin lets the last answer come back before the end: a twentieth of the time left, at most 1 s.
+      this.lastPollAt = this.startedAt + left - Math.min(1000, left / 20);
     }
     if (maxWaitMs !== Infinity) this.deadline = scheduleAfter(scheduler, deadlinePassed, maxWaitMs, this as Loop<unknown>);
     if (firstPollDelayMs > 0) this.timer = scheduleAfter(scheduler, askAgain, this.lastChance(firstPollDelayMs, 0), this as Loop<unknown>);
@@ -330,11 +335,12 @@ export abstract class Loop<R> implements Unsubscribable {
    * `asked`, a server's Retry-After, and never a poll in the past.
    */
   private lastChance(due: number, asked: number): number {
-    if (this.endsAt === Infinity) return due;
+    if (this.lastPollAt === Infinity) return due;
     const now = this.settings.scheduler.now();
-    const last = this.endsAt - this.margin - now;
+    const last = this.lastPollAt - now;
     // A poll inside the margin would leave its answer too little time to come back: it comes at the margin.
     if (due <= last) return due;
+    // Already inside the margin: the schedule stands, and the end of the wait cuts it.
     return last > 0 ? Math.max(last, asked) : due;
   }
 
