@@ -5,6 +5,7 @@ import { fromAbortable } from '../internal/abortable.js';
 import { defaultRandom } from '../internal/clock.js';
 import { decoderFor } from '../internal/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
+import { defaultMaxRetryAfterMs } from '../internal/poll-loop.js';
 import { SentSecrets, headerFault } from '../internal/redact.js';
 import { withoutQuery } from '../internal/urls.js';
 import type { TaskReading } from '../snapshot.js';
@@ -65,8 +66,6 @@ export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
 export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTimeoutMs', 'maxBodyBytes', 'allowedOrigins'];
 const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
 const resultAttempts = 3;
-/** The longest a Retry-After hint may hold back the next try of a result request: the default maxRetryAfterMs. */
-const maxResultRetryAfterMs = 300_000;
 
 /**
  * The result request failed `resultAttempts` times in a row: nothing asks again, so the last failure's "will be
@@ -170,10 +169,7 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
   if (options.result !== undefined && typeof (options.result as Partial<t.Decoder<unknown, R>>).decode !== 'function') {
     throw new TypeError(`${fn}: option "result" must be an io-ts codec for the task's result (with decode()).`);
   }
-  // A headers function's latest answer is kept, so a resume token can be checked against the values it sent.
-  const latest: { headers?: Readonly<Record<string, string>> } = {};
-  const headers = typeof options.headers === 'function' ? recordingHeaders(options.headers, latest) : options.headers;
-  const transport = transportFor(fn, headers === options.headers ? options : { ...options, headers }, url, dialect.name, id);
+  const transport = transportFor(fn, options, url, dialect.name, id);
   const statusUrl = checkUrl(url, transport.allowed, undefined, id).href;
   let seen = false; // a 404 after the task was seen means its data expired
   const notFound = (): string =>
@@ -233,8 +229,9 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
               if (!transient) throw error;
               if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
               // The task is done; losing its result to one 503 would lose its outcome.
-              // A hint past the cap is a clock gone wrong, not a plan: the outcome should not wait years for it.
-              await pause(Math.min((error as TransportError).retryAfterMs ?? 1000 * attempt, maxResultRetryAfterMs), signal);
+              // A hint past the strategies' default cap is a clock gone wrong, not a plan: the outcome should not
+              // wait years for it.
+              await pause(Math.min((error as TransportError).retryAfterMs ?? 1000 * attempt, defaultMaxRetryAfterMs), signal);
             }
           }
         };
@@ -245,34 +242,22 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
           await send(transport, { ...cancel.call(dialect, statusUrl, { idempotencyToken }), signal, notFound });
         };
   const source = assembleSource(id, read$, { result: fetchResult, cancel: cancelTask, defaultStrategy: dialect.defaultStrategy }, decode);
-  const credentials = (): readonly string[] =>
-    latest.headers === undefined ? transport.fixed.secrets : [...transport.fixed.secrets, ...sentHeaders(latest.headers).secrets, ...transport.remembered.secrets()];
+  // What a headers function sent is remembered by the transport (the last values of SentSecrets).
+  const credentials = (): readonly string[] => [...transport.fixed.secrets, ...transport.remembered.secrets()];
   return describeHttpSource(source, { url: statusUrl, dialect: dialect.name, credentials });
 }
 
-/** `headers`, keeping each answer in `latest` (sync answers at once, async ones when they come). */
-function recordingHeaders(headers: Extract<HeadersOption, (...args: never[]) => unknown>, latest: { headers?: Readonly<Record<string, string>> }): HeadersOption {
-  const keep = (answer: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
-    if (typeof answer === 'object' && answer !== null) latest.headers = answer;
-    return answer;
-  };
-  return () => {
-    const answer = headers();
-    return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
-      ? (answer as PromiseLike<Readonly<Record<string, string>>>).then(keep)
-      : keep(answer as Readonly<Record<string, string>>);
-  };
-}
-
-// An HTTP source remembers its status URL and dialect (never its headers), so serializeTask can write a
-// resume token for it.
+// An HTTP source remembers its status URL and dialect, so serializeTask can write a resume token for it, and
+// the secret values its requests sent, so that the token is refused when its URL holds one.
 const httpSourceKey = Symbol.for('poll-task.httpSource');
 
-/** What an HTTP source is: its status URL and its dialect's name. */
+/** What an HTTP source is, for a resume token: where its task is, how to read it, and what it must not store. */
 export interface HttpSourceDescription {
+  /** The task's status URL, as checked against the allowed origins. */
   readonly url: string;
+  /** The name of the source's dialect. */
   readonly dialect: string;
-  /** The credential values its requests sent (fixed headers, the headers function's latest answer and the values it gave before, see SentSecrets). */
+  /** The secret values its requests sent: its fixed headers', and the last values of a headers function (see SentSecrets). */
   readonly credentials: () => readonly string[];
 }
 
@@ -281,7 +266,7 @@ function describeHttpSource<R>(source: TaskSource<R>, description: HttpSourceDes
   return Object.freeze(Object.defineProperty({ ...source }, httpSourceKey, { value: description })) as TaskSource<R>;
 }
 
-/** The status URL and dialect of a source built by httpTask (or a builder), or undefined for any other source. */
+/** The description of a source built by httpTask (or a builder): see {@link HttpSourceDescription}; undefined for any other source. */
 export function httpSourceDescription(source: unknown): HttpSourceDescription | undefined {
   if (typeof source !== 'object' || source === null) return undefined;
   return (source as Record<symbol, HttpSourceDescription | undefined>)[httpSourceKey];

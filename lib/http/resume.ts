@@ -3,9 +3,10 @@ import { defer, map, type Observable } from 'rxjs';
 import { DecodeError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { wallClock } from '../internal/clock.js';
-import { decodeOrThrow, excerpt } from '../internal/decode.js';
-import { clip, previewValue, QUOTE_CHARS } from '../internal/excerpt.js';
+import { decodeOrThrow } from '../internal/decode.js';
+import { clip, excerpt, previewValue, QUOTE_CHARS } from '../internal/excerpt.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
+import { redactText } from '../internal/redact.js';
 import { checkOptions } from '../internal/options.js';
 import { rebuilt } from '../internal/rebuild.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
@@ -117,39 +118,26 @@ export function serializeTask(source: TaskSource<unknown>, snapshot?: TaskSnapsh
   const elapsedMs: unknown = snapshot?.elapsedMs ?? 0;
   const startedAt = typeof elapsedMs === 'number' && elapsedMs >= 0 ? Math.round(wallClock() - elapsedMs) : NaN;
   if (!isStart(startedAt)) throw new TypeError(`${fn}: snapshot.elapsedMs must be the milliseconds since the wait started (from 0 to the time since 1970), but was ${shown(elapsedMs)}.`);
-  const { url, query } = withoutQuery(description.url);
+  const { url, query } = splitQuery(description.url);
   if (url.length > maxUrlLength) {
     throw new TypeError(`${fn}: the task's status URL is ${url.length} characters long without its query, and a resume token holds at most ${maxUrlLength}; this wait cannot be resumed from a token.`);
   }
   const checkpoint: TaskCheckpoint = { pollTask: 'resume', v: version, dialect: description.dialect, url, query, startedAt, deadline: deadlineAt ?? null, polls };
   const token = JSON.stringify(checkpoint);
-  // Checked by value: a credential the requests sent must not be stored, whether it sits in the path as it is
-  // or percent-encoded.
-  const path = decodedOrAsIs(url);
-  for (const secret of description.credentials()) {
-    if (token.includes(secret) || path.includes(secret)) {
-      throw new TypeError(`${fn}: the task's status URL holds the value of a credential header its requests sent, and a resume token must not store it; keep credentials in headers, out of the URL.`);
-    }
+  // Checked by value, by the one rule of redact.ts: a secret the requests sent, as it is or encoded in any way
+  // the redaction finds, is not stored.
+  if (redactText(token, description.credentials()) !== token) {
+    throw new TypeError(`${fn}: the task's status URL holds the value of a credential header its requests sent, and a resume token must not store it; keep credentials in headers, out of the URL.`);
   }
   return token;
 }
 
 /** `url` (absolute, checked) without its query and fragment, and whether it had a query. */
-function withoutQuery(url: string): { url: string; query: true | undefined } {
+function splitQuery(url: string): { url: string; query: true | undefined } {
   const parsed = new URL(url);
   return { url: `${parsed.origin}${parsed.pathname}`, query: parsed.search === '' ? undefined : true };
 }
 
-function decodedOrAsIs(url: string): string {
-  // Run by run of escapes: one malformed escape elsewhere must not leave the rest undecoded.
-  return url.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
-}
 
 /**
  * Options of {@link resumeTask$}: the source's options and where the token may lead. Give the same headers

@@ -1,6 +1,6 @@
 import { DecodeError, TransportError, UnsafeUrlError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
-import { excerpt } from '../internal/decode.js';
+import { excerpt } from '../internal/excerpt.js';
 import { headerFault, mayHoldSecret, redactError, redactJson, redactText, redactUrl, secretsOf, type SentSecrets } from '../internal/redact.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
 import type { RequestAbort } from '../internal/abortable.js';
@@ -121,7 +121,7 @@ async function headersFor(transport: Transport, request: HttpRequest, url: strin
     }
     given = returned as Readonly<Record<string, string>>;
   }
-  const sent = sentHeaders(given, request.headers).sent;
+  const sent = headersToSend(given, request.headers);
   return { sent, secrets: transport.remembered.remember(sent) };
 }
 
@@ -133,8 +133,13 @@ export interface SentHeaders {
 
 /** The headers sent for `given` (and `extra`), with the secrets among them. */
 export function sentHeaders(given: Readonly<Record<string, string>> | undefined, extra?: Readonly<Record<string, string>>): SentHeaders {
-  const sent = { accept: 'application/json', ...given, ...extra };
+  const sent = headersToSend(given, extra);
   return { sent, secrets: secretsOf(sent) };
+}
+
+/** The headers a request sends: JSON accepted, then `given`, then the request's own `extra`. */
+function headersToSend(given: Readonly<Record<string, string>> | undefined, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { accept: 'application/json', ...given, ...extra };
 }
 
 /** A short excerpt of `value` for a message, with no secret in it, not even cut in half by the excerpt. */
@@ -263,7 +268,11 @@ async function readChunks(
 
 /** `text` parsed as JSON, every secret in it replaced; throws JSON.parse's SyntaxError for text that is not JSON. */
 function parseJson(text: string, secrets: readonly string[]): unknown {
-  const parsed = JSON.parse(text) as unknown;
+  return withoutSecrets(JSON.parse(text) as unknown, text, secrets);
+}
+
+/** `parsed`, the JSON of `text`, with every secret in it replaced. */
+function withoutSecrets(parsed: unknown, text: string, secrets: readonly string[]): unknown {
   // Most answers hold no secret and no escape: they are handed on as parsed, with no walk over them.
   return mayHoldSecret(text, secrets) ? redactJson(parsed, secrets) : parsed;
 }
@@ -287,8 +296,8 @@ function bodyOf(text: string, url: string, taskId: string, secrets: readonly str
       { taskId },
     );
   }
-  // Most answers hold no secret and no escape: they are handed on as parsed, with no walk over them.
-  return mayHoldSecret(text, secrets) ? redactJson(body, secrets) : body;
+  // Parsed first, to tell a body that is not JSON from one too deep; walked only once known not too deep.
+  return withoutSecrets(body, text, secrets);
 }
 
 /**

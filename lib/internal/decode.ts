@@ -2,8 +2,6 @@ import type * as t from 'io-ts';
 import { DecodeError } from '../errors.js';
 import { clip, excerpt, previewValue } from './excerpt.js';
 
-export { excerpt };
-
 /**
  * io-ts PathReporter's lines (`Invalid value 7 supplied to : Codec/status: string`), with each value and key
  * clipped (see previewValue): a megabyte value makes a short line, a value nested a million levels deep a
