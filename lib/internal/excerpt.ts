@@ -27,6 +27,15 @@ function visible(text: string): string {
 }
 
 /**
+ * `text` as a quoted JSON string for a message that names a bad value: every character kept in sight (CR, LF
+ * and other control characters escaped, not folded into spaces), clipped to `max` characters with its length.
+ */
+export function quoted(text: string, max = QUOTE_CHARS): string {
+  const head = text.length > max ? text.slice(0, cutAt(text, max)) : text;
+  return `${visible(JSON.stringify(head))}${head.length === text.length ? '' : `… (${text.length} characters)`}`;
+}
+
+/**
  * `text` on one line (runs of whitespace become one space, control characters are written out as `\xHH`),
  * clipped to `max` characters: a longer text is cut,
  * ends in "…" and says its length, e.g. `QUEUEDQUEUED… (1048576 characters)`. Only the head of the text is read,

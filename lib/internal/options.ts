@@ -1,14 +1,16 @@
 import type { SchedulerLike } from 'rxjs';
-import { clip } from './excerpt.js';
+import { quoted } from './excerpt.js';
 
 // Option checks shared by every public factory. Each throws a TypeError that names the function, the
 // option, what it must be and what it was, so a typo or a wrong unit is caught where it was written.
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(clip(value));
+/** A value as a message shows it: strings quoted and clipped, functions, objects and arrays named, not dumped. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return quoted(value);
   if (typeof value === 'function') return 'a function';
   if (value === null) return 'null';
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'bigint') return `${value}n`;
   return String(value);
 }
 
@@ -20,7 +22,7 @@ export function checkOptions(fn: string, options: unknown, known: readonly strin
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(clip(key))}; the options are ${known.join(', ')}.`);
+      throw new TypeError(`${fn}: unknown option ${quoted(key)}; the options are ${known.join(', ')}.`);
     }
   }
 }

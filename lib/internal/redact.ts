@@ -71,7 +71,8 @@ export function loggedHeaders(headers: Readonly<Record<string, string | readonly
   return logged;
 }
 
-const tokenName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An HTTP token (RFC 9110): what a header name or a method is made of. */
+export const tokenName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * What is wrong with a header that cannot be sent, in words that never quote its value (it may be a

@@ -1,3 +1,5 @@
+import { show } from '../internal/options.js';
+import { headerFault, tokenName } from '../internal/redact.js';
 import type { FaultSpec, SimTaskSpec } from './task-server.js';
 
 // The checks of the specs the simulator takes, from code (`create`, `fault`) or from other processes (the
@@ -28,15 +30,6 @@ type Check = (value: unknown) => string | undefined;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** A value as a message shows it: strings quoted and cut at 60 characters (a control API body may be large). */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  if (typeof value === 'bigint') return `${value}n`;
-  return String(value);
-}
 
 const whole =
   (min: number, max: number, infinity = false): Check =>
@@ -56,12 +49,11 @@ const text: Check = (value) => (typeof value === 'string' ? undefined : 'a strin
 
 const nonEmpty: Check = (value) => (typeof value === 'string' && value !== '' ? undefined : 'a non-empty string');
 
-/** What Node lets into a header value: tab, visible ASCII, space and Latin-1 (no CR, LF, NUL or other control characters). */
+/** A header value the transport would send (the rule of redact.ts's headerFault): no CR, LF, NUL or other control character. */
 const headerValue: Check = (value) =>
-  typeof value === 'string' && !/[^\t\x20-\x7e\x80-\xff]/.test(value) ? undefined : 'a header value: text without CR, LF, NUL or other control characters';
+  headerFault('x-value', value) === undefined ? undefined : 'a header value: text without CR, LF, NUL or other control characters';
 
-const method: Check = (value) =>
-  typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? undefined : 'an HTTP method, e.g. "GET"';
+const method: Check = (value) => (typeof value === 'string' && tokenName.test(value) ? undefined : 'an HTTP method, e.g. "GET"');
 
 const path: Check = (value) => (typeof value === 'string' && value.startsWith('/') ? undefined : 'a path starting with "/", e.g. "/api/v2/tasks/t1"');
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRandom, monotonic, sleep, wallClock } from '../internal/clock.js';
 import { loggedHeaders } from '../internal/redact.js';
-import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
-import { checkFaultSpec, checkTaskSpec, show } from './check-specs.js';
+import { checkFunction, checkNumber, checkOptions, show } from '../internal/options.js';
+import { checkFaultSpec, checkTaskSpec } from './check-specs.js';
 import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
 
 /** The five task APIs the simulator speaks. */
@@ -619,14 +619,14 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const control = (method: string, path: string, text: string, response: ServerResponse): void => {
     try {
       if (method === 'POST' && path === '/_sim/tasks') {
-        const body = JSON.parse(text || '{}') as unknown;
+        const body = parsed(text);
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
           throw new TypeError(`startTaskServer: a task is created from a JSON object, e.g. { "dialect": "evo", "reads": 3 }, not ${show(body)}.`);
         }
         const { dialect, ...spec } = body as SimTaskSpec & { dialect: SimDialect };
         json(response, 201, create(dialect, spec));
       } else if (method === 'POST' && path === '/_sim/faults') {
-        server.fault(JSON.parse(text || '{}') as FaultSpec);
+        server.fault(parsed(text) as FaultSpec);
         json(response, 201, { ok: true });
       } else if (method === 'GET' && path === '/_sim/requests') {
         json(response, 200, requests);
@@ -654,12 +654,12 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       response.end(file.body);
       return;
     }
-    // By the transport's rule: every value but a harmless header's (accept, content-type, …) is a secret.
-    const headers = loggedHeaders(request.headers);
     if (path.startsWith('/_sim/')) {
       control(method, path, text, response);
       return;
     }
+    // By the transport's rule: every value but a harmless header's (accept, content-type, …) is a secret.
+    const headers = loggedHeaders(request.headers);
     const route = routes.find((candidate) => candidate.pattern.test(path));
     const match = route?.pattern.exec(path);
     const taskId = match ? decoded(match[1]!) : undefined;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { clip, excerpt, previewValue, QUOTE_CHARS } from '../../lib/internal/excerpt.js';
+import { clip, excerpt, previewValue, quoted, QUOTE_CHARS } from '../../lib/internal/excerpt.js';
 
 const deepArray = (levels: number): unknown => {
   let value: unknown = [];
@@ -99,5 +99,20 @@ describe('quotes of a service\'s text on a terminal', () => {
     );
     expect(clip('\u001b]0;pwned\u0007done')).toBe('\\x1b]0;pwned\\x07done');
     expect(clip('a\u0085b\u009bc')).toBe('a\\x85b\\x9bc');
+  });
+});
+
+describe('quoted, for a message that names a bad value', () => {
+  it('keeps every character in sight: CR, LF, NUL, ESC and C1 escaped, never folded; long text clipped with its length', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+        const quote = quoted(text);
+        expect(quote).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        if (text.length <= QUOTE_CHARS) expect(quote).not.toContain('…');
+        else expect(quote.endsWith(`… (${text.length} characters)`)).toBe(true);
+      }),
+    );
+    expect(quoted('1\r\nset-cookie: a=b')).toBe('"1\\r\\nset-cookie: a=b"');
+    expect(quoted('a\u009bb')).toBe('"a\\x9bb"');
   });
 });

@@ -18,7 +18,7 @@ import {
   withInterval,
 } from '../../lib/index.js';
 import { affinityTask, benchling, benchlingTask, deadlineTask, deepintTask, evoJob, httpTask } from '../../lib/http/index.js';
-import { clip } from '../../lib/internal/excerpt.js';
+import { quoted } from '../../lib/internal/excerpt.js';
 import { startTaskServer } from '../../lib/testing/index.js';
 import { reading } from '../helpers/readings.js';
 
@@ -268,7 +268,7 @@ describe('options are checked when a function is called', () => {
           expect({ fn: label(target), name, error }).toEqual({ fn: label(target), name, error: undefined });
         } else {
           expect(error).toBeInstanceOf(TypeError);
-          expect((error as Error).message.startsWith(`${target.fn}: unknown option ${JSON.stringify(clip(name))}; the options are `) ? 'named' : (error as Error).message).toBe('named');
+          expect((error as Error).message.startsWith(`${target.fn}: unknown option ${quoted(name)}; the options are `) ? 'named' : (error as Error).message).toBe('named');
         }
       }),
       { numRuns: 300 },
