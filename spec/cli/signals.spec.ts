@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { cliPath, fakeIo, runBuilt } from '../helpers/cli.js';
 import { startRawServer, type RawAnswer, type RawServer } from '../helpers/raw-server.js';
+import { turnsUntil, turnsWithout } from '../helpers/timers.js';
 
 const running = { status: 200, body: '{"status":"in progress","progress":10}' };
 const interruptedAgain = '{"event":"interrupted","canceled":false,"reason":"interrupted again while canceling; the cancel may not have reached the service"}\n';
@@ -135,10 +136,6 @@ describe('the command on Ctrl-C and SIGTERM', () => {
       afterEach(() => jest.useRealTimers());
 
       /** Lets I/O and promises run (timers are fake here) until `done`, a bounded number of turns. */
-      async function spinUntil(done: () => boolean): Promise<void> {
-        for (let turn = 0; turn < 20_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
-      }
-
       it.each([
         ['SIGINT', 130, 0],
         ['SIGTERM', 143, 0],
@@ -154,17 +151,17 @@ describe('the command on Ctrl-C and SIGTERM', () => {
         const gets = () => server.requests.filter((request) => request.method === 'GET').length;
         // Each answer read (its line out) before the clock moves to the next poll.
         for (let poll = 0; poll <= polls; poll++) {
-          await spinUntil(() => fake.lines().length > poll);
+          await turnsUntil(() => fake.lines().length > poll, `the line of poll ${poll + 1}`);
           if (poll < polls) jest.advanceTimersByTime(1000);
         }
         expect(gets()).toBe(polls + 1);
         fake.interrupt(signal);
         const cancel = await cancelSeen;
         jest.advanceTimersByTime(9_999);
-        await spinUntil(() => exit !== undefined);
+        await turnsWithout(() => exit !== undefined);
         expect(exit).toBeUndefined();
         jest.advanceTimersByTime(1);
-        await spinUntil(() => exit !== undefined);
+        await turnsUntil(() => exit !== undefined, 'the exit');
         expect(exit).toBe(code);
         expect(JSON.parse(fake.err())).toEqual({ event: 'interrupted', canceled: false, reason: 'the service did not answer the cancel request within 10 s; check the task on its service' });
         // The cancel request is dropped, not left open.

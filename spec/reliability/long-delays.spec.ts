@@ -18,6 +18,7 @@ import { evoJob } from '../../lib/http/index.js';
 import { startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { reading } from '../helpers/readings.js';
 import { unavailable } from '../helpers/loops.js';
+import { turnsUntil, turnsWithout } from '../helpers/timers.js';
 
 // Section 1 of docs/reliability.md: every delay and deadline the library schedules waits as long as it was
 // given, up to Number.MAX_SAFE_INTEGER ms (Infinity: for ever), although a timer fires at once past 2^31 - 1.
@@ -334,11 +335,6 @@ describe('the result request of a finished task, told to come back in years', ()
     return sim.close();
   });
 
-  /** Lets I/O and promises run (timers are fake here) until `done`, a bounded number of turns. */
-  async function spinUntil(done: () => boolean): Promise<void> {
-    for (let turn = 0; turn < 20_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
-  }
-
   it('asks again after 5 minutes, neither at once nor in years', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
     const task = sim.create('evo', { reads: 1, result: { rows: 4 } });
@@ -349,16 +345,16 @@ describe('the result request of a finished task, told to come back in years', ()
     const subscription = pollTask$(evoJob({ url: task.url }), withInterval(0)).subscribe((event) => {
       if (event.type === 'result') result = event.result;
     });
-    await spinUntil(() => resultRequests() === 1);
+    await turnsUntil(() => resultRequests() === 1, 'the first result request');
     expect(resultRequests()).toBe(1);
     // The answer is read and the pause set: one timer more.
     const timers = jest.getTimerCount();
-    await spinUntil(() => jest.getTimerCount() > timers);
+    await turnsUntil(() => jest.getTimerCount() > timers, 'the pause before the next result request');
     jest.advanceTimersByTime(300_000 - 1);
-    await spinUntil(() => resultRequests() > 1);
+    await turnsWithout(() => resultRequests() > 1);
     expect(resultRequests()).toBe(1);
     jest.advanceTimersByTime(1);
-    await spinUntil(() => result !== undefined);
+    await turnsUntil(() => result !== undefined, 'the result');
     expect(resultRequests()).toBe(2);
     expect(result).toEqual({ rows: 4 });
     subscription.unsubscribe();
