@@ -1,10 +1,11 @@
+import { show } from '../internal/options.js';
 import { quotedUrl } from '../internal/urls.js';
 import type { HeadersOption } from './transport.js';
 
 /** Throws a TypeError unless `value` is a non-empty string id; returns it. */
 export function checkId(fn: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${fn}: option "${name}" must be a non-empty string, but was ${quotedUrl(value)}.`);
+    throw new TypeError(`${fn}: option "${name}" must be a non-empty string, but was ${show(value)}.`);
   }
   return value;
 }

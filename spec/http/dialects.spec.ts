@@ -240,6 +240,8 @@ describe('the builders', () => {
   it.each([
     [() => benchlingTask({ baseUrl: 'example.benchling.com', taskId: 't' }), 'benchlingTask: option "baseUrl" must be an absolute http(s) URL such as "https://api.example.com", but was "example.benchling.com".'],
     [() => benchlingTask({ baseUrl: 'https://x.benchling.com', taskId: '' }), 'benchlingTask: option "taskId" must be a non-empty string, but was "".'],
+    [() => benchlingTask({ baseUrl: 'https://x.benchling.com', taskId: 5 as never }), 'benchlingTask: option "taskId" must be a non-empty string, but was 5.'],
+    [() => benchlingTask({ baseUrl: 'https://x.benchling.com', taskId: ' \n' }), 'benchlingTask: option "taskId" must be a non-empty string, but was " \\n".'],
     [() => affinityTask({} as never), 'affinityTask: give the merge task\'s URL as "url" or "taskUrl" (the taskUrl Affinity answered with).'],
     [() => evoJob({ baseUrl: 'https://hub', orgId: 'o', topic: 't', task: 'k' } as never), 'evoJob: option "jobId" must be a non-empty string, but was undefined.'],
     [() => deepintTask({ workspaceId: 'w', taskId: 't' } as never), 'deepintTask: option "organizationId" must be a non-empty string, but was undefined.'],
