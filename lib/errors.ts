@@ -1,5 +1,5 @@
-import { clip, excerpt, URL_CHARS } from './internal/excerpt.js';
-import { withoutCredentials } from './internal/urls.js';
+import { clip, excerpt, URL_CHARS } from './util/excerpt.js';
+import { withoutCredentials } from './util/urls.js';
 import type { TaskFailure, TaskSnapshot } from './snapshot.js';
 
 /** What went wrong, as a tag for `switch` statements. Each subclass of {@link PollTaskError} has one. */

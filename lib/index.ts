@@ -1,11 +1,11 @@
 // The core entry of poll-task. Browser-safe: nothing here imports a Node-only module.
 
-export { pollTask$ } from './poll-task.js';
+export { pollTask$ } from './core/poll-task.js';
 export { startTask$ } from './start-task.js';
 export type { TaskStarter } from './start-task.js';
 export { taskSource } from './task-source.js';
 export type { DecodedTaskSourceConfig, SourceAnswer, TaskSourceConfig } from './task-source.js';
-export type { TaskSource } from './source.js';
+export type { TaskSource } from './task-source.js';
 
 export { RUN_STATUSES, isRunStatus, isTerminalStatus } from './snapshot.js';
 export type { RunStatus, TaskFailure, TaskReading, TaskSnapshot } from './snapshot.js';
@@ -20,7 +20,7 @@ export { pauseWhile } from './strategies/pause-while.js';
 export { documentHidden$ } from './strategies/document-hidden.js';
 export type { WithEtaConfig } from './strategies/with-eta.js';
 export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
-export type { LoopOptions } from './internal/poll-loop.js';
+export type { LoopOptions } from './core/loop.js';
 
 export { timeoutAfter } from './operators/timeout-after.js';
 export type { TimedEvent, TimeoutAfterConfig } from './operators/timeout-after.js';

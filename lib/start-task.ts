@@ -1,11 +1,11 @@
 import { Observable, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { SourceContractError } from './errors.js';
 import type { TaskEvent } from './events.js';
-import { attachCancelVariant, fireCancel, type CancelErrorHandler } from './internal/cancel.js';
-import { planTask, runTask } from './internal/engine.js';
-import { checkSource, createHandle } from './internal/handle.js';
-import { isSubscribable, isThenable } from './internal/observable-like.js';
-import type { TaskSource } from './source.js';
+import { attachCancelVariant, fireCancel, type CancelErrorHandler } from './core/cancel.js';
+import { planTask, runTask } from './core/engine.js';
+import { checkSource, createHandle } from './core/handle.js';
+import { isSubscribable, isThenable } from './util/observable-like.js';
+import type { TaskSource } from './task-source.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
 import type { SourceAnswer } from './task-source.js';
 

@@ -1,11 +1,38 @@
-import { ignoreElements, Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type * as t from 'io-ts';
-import { fromAbortable } from './internal/abortable.js';
-import { decoderFor } from './internal/decode.js';
-import { checkOptions } from './internal/options.js';
+import { fromAbortable } from './util/abortable.js';
+import { checkOptions } from './util/options.js';
 import type { TaskReading } from './snapshot.js';
-import type { TaskSource } from './source.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
+import { assembleSource, decodedReading, mapOrError, resultDecoder } from './util/assemble-source.js';
+
+/**
+ * One remote task, as {@link pollTask$} needs it: a way to read its status once, and optionally ways to fetch
+ * its result and to cancel it. Build one with {@link taskSource} from functions that return Promises, or
+ * implement this interface with Observables directly.
+ *
+ * Each method returns a cold Observable: subscribing sends the request, unsubscribing aborts it.
+ *
+ * @typeParam R - the type of the task's result.
+ */
+export interface TaskSource<R = unknown> {
+  /** A stable id for the task (its service's task id or status URL). Used in snapshots, errors and sharing. */
+  readonly id: string;
+  /** One status request: emits exactly one reading, then completes. Unsubscribing aborts the request. */
+  read(): Observable<TaskReading<R>>;
+  /**
+   * Fetches the result of a `succeeded` task whose reading did not carry it inline (Evo keeps results apart).
+   * Emits the result, then completes.
+   */
+  result?(last: TaskReading<R>): Observable<R>;
+  /** Asks the service to cancel the task, then completes. Absent when the service cannot cancel tasks. */
+  cancel?(): Observable<void>;
+  /**
+   * The waiting this task's service expects (its SDK's interval, backoff and retries). {@link pollTask$} uses it
+   * when it is given no strategy; without it, `withBackoff()` with its defaults.
+   */
+  readonly defaultStrategy?: PollStrategy;
+}
 
 /** What a source function may answer with: a Promise (async function) or an Observable. */
 export type SourceAnswer<T> = PromiseLike<T> | Observable<T>;
@@ -93,68 +120,4 @@ export function taskSource<R>(config: TaskSourceConfig<R> | DecodedTaskSourceCon
   const read$: Observable<TaskReading<R>> =
     decode === undefined ? (rawRead$ as Observable<TaskReading<R>>) : mapOrError(rawRead$, (reading) => decodedReading(reading, decode));
   return assembleSource(id, read$, config, decode);
-}
-
-/** Validates (and types) a task's result with `codec`; undefined without a codec. */
-export function resultDecoder<R>(id: string, codec: t.Decoder<unknown, R> | undefined): ((value: unknown) => R) | undefined {
-  return codec === undefined ? undefined : decoderFor(codec, `The result of task "${id}"`, id);
-}
-
-/** `reading` with its inline result (of a succeeded task) decoded. */
-export function decodedReading<R>(reading: TaskReading<unknown>, decode: (value: unknown) => R): TaskReading<R> {
-  return reading?.runStatus === 'succeeded' && reading.result !== undefined ? { ...reading, result: decode(reading.result) } : (reading as TaskReading<R>);
-}
-
-/** What a source has besides its status read. */
-interface SourceParts<R> {
-  readonly result?: ((last: TaskReading<R>, signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
-  readonly cancel?: ((signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
-  readonly defaultStrategy?: PollStrategy | undefined;
-}
-
-/**
- * A frozen source of `read$` and of the optional functions of `parts` (checked already), each request run
- * through fromAbortable, results validated by `decode`. taskSource builds `read$` from a user's function;
- * httpTask builds its own.
- */
-export function assembleSource<R>(
-  id: string,
-  read$: Observable<TaskReading<R>>,
-  parts: SourceParts<R>,
-  decode: ((value: unknown) => R) | undefined,
-): TaskSource<R> {
-  const { result, cancel, defaultStrategy } = parts;
-  const source: { -readonly [K in keyof TaskSource<R>]: TaskSource<R>[K] } = { id, read: () => read$ };
-  if (result !== undefined) {
-    source.result = (last) => {
-      const fetched = fromAbortable((signal) => result(last, signal), `Source "${id}" result()`, id);
-      return decode === undefined ? (fetched as Observable<R>) : mapOrError(fetched, decode);
-    };
-  }
-  if (cancel !== undefined) {
-    const cancel$ = fromAbortable(cancel, `Source "${id}" cancel()`, id).pipe(ignoreElements());
-    source.cancel = () => cancel$ as Observable<void>;
-  }
-  if (defaultStrategy !== undefined) source.defaultStrategy = defaultStrategy;
-  return Object.freeze(source);
-}
-
-/** Maps each value with `map`; a throw from `map` errors the stream instead of escaping. */
-function mapOrError<A, B>(values: Observable<A>, map: (value: A) => B): Observable<B> {
-  return new Observable<B>((subscriber) =>
-    values.subscribe({
-      next(value) {
-        let mapped: B;
-        try {
-          mapped = map(value);
-        } catch (error) {
-          subscriber.error(error);
-          return;
-        }
-        subscriber.next(mapped);
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    }),
-  );
 }

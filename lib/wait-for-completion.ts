@@ -1,6 +1,6 @@
-import { waitOutcome, type WaitOptions } from './internal/wait.js';
+import { waitOutcome, type WaitOptions } from './wait.js';
 import type { TaskSnapshot } from './snapshot.js';
-import type { TaskSource } from './source.js';
+import type { TaskSource } from './task-source.js';
 
 /** How a wait ended: `success` with the result, or the error that ended it. */
 export type TaskCompletion<R> =

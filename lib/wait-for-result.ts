@@ -1,7 +1,7 @@
-import { waitOutcome, type WaitOptions } from './internal/wait.js';
-import type { TaskSource } from './source.js';
+import { waitOutcome, type WaitOptions } from './wait.js';
+import type { TaskSource } from './task-source.js';
 
-export type { WaitOptions } from './internal/wait.js';
+export type { WaitOptions } from './wait.js';
 
 /**
  * The Promise form of {@link pollTask$}: resolves with the task's result, or rejects with the typed error

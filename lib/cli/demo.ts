@@ -9,8 +9,8 @@ import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { simulatedSource } from '../testing/simulated-source.js';
 import { startTaskServer, type SimTask, type SimTaskSpec, type TaskServer } from '../testing/task-server.js';
-import { sleep } from '../internal/clock.js';
-import { countingFetch } from '../internal/counting-fetch.js';
+import { sleep } from '../core/clock.js';
+import { countingFetch } from './counting-fetch.js';
 import { formatMs } from './args.js';
 import type { CliIo } from './io.js';
 

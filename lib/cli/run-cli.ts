@@ -1,4 +1,4 @@
-import { clip, excerpt } from '../internal/excerpt.js';
+import { clip, excerpt } from '../util/excerpt.js';
 import { runDemo, demoUsage } from './demo.js';
 import type { CliIo } from './io.js';
 import { runServe, serveUsage } from './serve.js';

@@ -5,12 +5,12 @@ import { interval, take, throwError, timeout, type Observable, type Subscription
 import { isPollTaskError, type PollTaskError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
-import { excerpt } from '../internal/excerpt.js';
-import { onScheduler } from '../internal/rebuild.js';
+import { excerpt } from '../util/excerpt.js';
+import { onScheduler } from '../core/rebuild.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
-import { pollTask$ } from '../poll-task.js';
+import { pollTask$ } from '../core/poll-task.js';
 import type { TaskSnapshot } from '../snapshot.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { withInterval } from '../strategies/with-interval.js';

@@ -1,11 +1,11 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { TaskEvent, TaskHandle } from '../events.js';
-import { attachCancelVariant, cancelVariantOf, fireCancel } from '../internal/cancel.js';
-import { createHandle, checkSource } from '../internal/handle.js';
-import { checkNumber, checkOptions } from '../internal/options.js';
-import { pollTask$ } from '../poll-task.js';
+import { attachCancelVariant, cancelVariantOf, fireCancel } from '../core/cancel.js';
+import { createHandle, checkSource } from '../core/handle.js';
+import { checkNumber, checkOptions } from '../util/options.js';
+import { pollTask$ } from '../core/poll-task.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import type { TaskPoller } from './task-poller.js';
 

@@ -1,14 +1,14 @@
 import { defer, Observable, type Observer, type SchedulerLike, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { TaskEvent } from '../events.js';
-import { cancelVariantKey, fireCancel, type CancelErrorHandler } from '../internal/cancel.js';
-import { defaultScheduler } from '../internal/clock.js';
-import { outsideDeadlines } from '../internal/deadline-scope.js';
-import { planTask, runTask, type TaskPlan } from '../internal/engine.js';
-import { checkSource } from '../internal/handle.js';
-import { checkNumber, checkOptions, checkScheduler } from '../internal/options.js';
-import { createRequestGate, type GateStats, type RequestGate } from '../internal/request-gate.js';
+import { cancelVariantKey, fireCancel, type CancelErrorHandler } from '../core/cancel.js';
+import { defaultScheduler } from '../core/clock.js';
+import { outsideDeadlines } from '../core/deadline-scope.js';
+import { planTask, runTask, type TaskPlan } from '../core/engine.js';
+import { checkSource } from '../core/handle.js';
+import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';
+import { createRequestGate, type GateStats, type RequestGate } from './request-gate.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 
 /** Options of {@link createTaskPoller}. */

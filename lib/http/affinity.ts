@@ -1,10 +1,10 @@
-import { quotedUrl } from '../internal/urls.js';
+import { quotedUrl } from '../util/urls.js';
 import * as t from 'io-ts';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { defineDialect, statusFrom } from './dialect.js';
 import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../internal/options.js';
+import { checkOptions } from '../util/options.js';
 import { checkBaseUrl, without } from './paths.js';
 
 /** Affinity's `MergeTask`, as a merge task URL answers. */

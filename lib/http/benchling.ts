@@ -1,10 +1,10 @@
 import * as t from 'io-ts';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { nullable } from './codecs.js';
 import { defineDialect, statusFrom } from './dialect.js';
 import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../internal/options.js';
+import { checkOptions } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 
 /** Benchling's `AsyncTask`, as `GET /api/v2/tasks/{taskId}` answers. */

@@ -1,9 +1,9 @@
 import * as t from 'io-ts';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { defineDialect, statusFrom } from './dialect.js';
 import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../internal/options.js';
+import { checkOptions } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 
 /** Deadline Cloud's `GetTask` response. */

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { checkOptions } from '../internal/options.js';
+import { checkOptions } from '../util/options.js';
 import type { RunStatus, TaskFailure } from '../snapshot.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import type { HeaderReader } from './transport.js';

@@ -1,12 +1,12 @@
-import { quotedUrl } from '../internal/urls.js';
+import { quotedUrl } from '../util/urls.js';
 import * as t from 'io-ts';
 import { TransportError } from '../errors.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { nullable } from './codecs.js';
 import { defineDialect, statusFrom } from './dialect.js';
 import { createHttpTask, httpSourceOptionNames, transportFor, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../internal/options.js';
+import { checkOptions } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 import { safeUrl, send } from './transport.js';
 import { checkUrl } from './url-guard.js';

@@ -1,6 +1,6 @@
 import crossFetch, { Request as CrossFetchRequest } from 'cross-fetch';
-import type { RequestAbort } from '../internal/abortable.js';
-import { reportLater } from '../internal/report-later.js';
+import type { RequestAbort } from '../util/abortable.js';
+import { reportLater } from '../util/report-later.js';
 import type { Fetch } from './transport.js';
 
 type AbortListener = ((event: AbortEvent) => void) | { handleEvent(event: AbortEvent): void };

@@ -1,5 +1,5 @@
-import { show } from '../internal/options.js';
-import { quotedUrl } from '../internal/urls.js';
+import { show } from '../util/options.js';
+import { quotedUrl } from '../util/urls.js';
 import type { HeadersOption } from './transport.js';
 
 /** Throws a TypeError unless `value` is a non-empty string id; returns it. */

@@ -1,9 +1,10 @@
 import { DecodeError, TransportError, UnsafeUrlError, isPollTaskError } from '../errors.js';
-import { defaultScheduler, scheduleAfter, startDeadline, wallClock } from '../internal/clock.js';
-import { excerpt } from '../internal/excerpt.js';
-import { headerFault, mayHoldSecret, redactError, redactJson, redactText, redactUrl, secretsOf, type SentSecrets } from '../internal/redact.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../internal/json-depth.js';
-import type { RequestAbort } from '../internal/abortable.js';
+import { defaultScheduler, scheduleAfter, wallClock } from '../core/clock.js';
+import { startDeadline } from './request-deadline.js';
+import { excerpt } from '../util/excerpt.js';
+import { headerFault, mayHoldSecret, redactError, redactJson, redactText, redactUrl, secretsOf, type SentSecrets } from '../util/redact.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js';
+import type { RequestAbort } from '../util/abortable.js';
 import type { FetchKind } from './fetch-kind.js';
 import { checkUrl } from './url-guard.js';
 

@@ -1,5 +1,5 @@
 import { UnsafeUrlError } from '../errors.js';
-import { hidesUserinfo, quotedUrl, withoutUserinfo } from '../internal/urls.js';
+import { hidesUserinfo, quotedUrl, withoutUserinfo } from '../util/urls.js';
 
 /** The origin (`scheme://host:port`) of `url`, normalised by the URL parser. */
 export function originOf(url: URL): string {

@@ -1,7 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { TaskHandle } from '../events.js';
-import { cancelVariantOf, fireCancel, warnCancelFailed, type CancelErrorHandler } from '../internal/cancel.js';
-import { checkFunction, checkOptions } from '../internal/options.js';
+import { cancelVariantOf, fireCancel, warnCancelFailed, type CancelErrorHandler } from '../core/cancel.js';
+import { checkFunction, checkOptions } from '../util/options.js';
 import { isTerminalStatus, type RunStatus } from '../snapshot.js';
 
 /** Options of {@link cancelOnUnsubscribe}. */

@@ -1,8 +1,8 @@
 import { Observable, type MonoTypeOperatorFunction, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
 import { TaskTimeoutError } from '../errors.js';
-import { defaultScheduler, scheduleAfter } from '../internal/clock.js';
-import { withinDeadline } from '../internal/deadline-scope.js';
-import { checkNumber, checkOptions, checkScheduler } from '../internal/options.js';
+import { defaultScheduler, scheduleAfter } from '../core/clock.js';
+import { withinDeadline } from '../core/deadline-scope.js';
+import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /** Options of {@link timeoutAfter}. Give `ms`, `deadline` or both (the earlier one wins). */

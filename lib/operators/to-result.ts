@@ -1,7 +1,7 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { PollingStoppedError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
-import { resultVariantOf } from '../internal/result-variant.js';
+import { resultVariantOf } from '../core/result-variant.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /**

@@ -1,8 +1,8 @@
-import { backoffDelay } from '../internal/backoff.js';
-import { defaultRandom } from '../internal/clock.js';
-import { rebuildable } from '../internal/rebuild.js';
-import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../internal/poll-loop.js';
-import { checkFunction, checkNumber, checkOptions } from '../internal/options.js';
+import { backoffDelay } from './backoff-delay.js';
+import { defaultRandom } from '../core/clock.js';
+import { rebuildable } from '../core/rebuild.js';
+import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../core/loop.js';
+import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
 import type { AnyPollStrategy } from './poll-strategy.js';
 
 /** Options of {@link withBackoff}. Every option is optional; bad values throw a TypeError naming the option. */

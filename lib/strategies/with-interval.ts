@@ -1,6 +1,6 @@
-import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../internal/poll-loop.js';
-import { checkNumber, checkOptions } from '../internal/options.js';
-import { rebuildable } from '../internal/rebuild.js';
+import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../core/loop.js';
+import { checkNumber, checkOptions } from '../util/options.js';
+import { rebuildable } from '../core/rebuild.js';
 import type { AnyPollStrategy } from './poll-strategy.js';
 
 /** Options of {@link withInterval}: the retry and timing options every loop strategy shares. */

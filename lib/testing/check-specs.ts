@@ -1,5 +1,5 @@
-import { show } from '../internal/options.js';
-import { headerFault, tokenName } from '../internal/redact.js';
+import { show } from '../util/options.js';
+import { headerFault, tokenName } from '../util/redact.js';
 import type { FaultSpec, SimTaskSpec } from './task-server.js';
 
 // The checks of the specs the simulator takes, from code (`create`, `fault`) or from other processes (the

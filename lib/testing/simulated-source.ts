@@ -1,5 +1,5 @@
 import { affinityTask, benchlingTask, deadlineTask, deepintTask, evoJob, type HttpSourceOptions } from '../http/index.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import type { SimTask } from './task-server.js';
 
 /**

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { defaultRandom, monotonic, sleep, wallClock } from '../internal/clock.js';
-import { loggedHeaders } from '../internal/redact.js';
-import { checkFunction, checkNumber, checkOptions, show } from '../internal/options.js';
+import { defaultRandom, monotonic, sleep, wallClock } from '../core/clock.js';
+import { loggedHeaders } from '../util/redact.js';
+import { checkFunction, checkNumber, checkOptions, show } from '../util/options.js';
 import { checkFaultSpec, checkTaskSpec } from './check-specs.js';
 import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
 

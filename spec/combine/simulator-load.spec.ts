@@ -1,6 +1,6 @@
 import { lastValueFrom } from 'rxjs';
 import { createTaskPoller, pollAll$, withInterval } from '../../lib/index.js';
-import { countingFetch } from '../../lib/internal/counting-fetch.js';
+import { countingFetch } from '../../lib/cli/counting-fetch.js';
 import { startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, sourceFor } from '../helpers/sim.js';
 

@@ -10,8 +10,8 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { isPollTaskError, pollTask$, taskSource, withInterval, type PollTaskErrorKind, type TaskEvent, type TaskSource } from '../../lib/index.js';
 import { benchling, deepint, defineDialect, evo, httpTask, resumeTask$, type Dialect, type Fetch } from '../../lib/http/index.js';
 import { jsonDialect } from '../../lib/cli/json-dialect.js';
-import { QUOTE_CHARS, URL_CHARS } from '../../lib/internal/excerpt.js';
-import { MAX_JSON_DEPTH } from '../../lib/internal/json-depth.js';
+import { QUOTE_CHARS, URL_CHARS } from '../../lib/util/excerpt.js';
+import { MAX_JSON_DEPTH } from '../../lib/util/json-depth.js';
 import { startRawServer, type RawServer } from '../helpers/raw-server.js';
 import { until } from '../helpers/sim.js';
 

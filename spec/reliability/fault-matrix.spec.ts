@@ -12,7 +12,7 @@ import type { Fetch } from '../../lib/http/index.js';
 import { simulatedSource, startTaskServer, type FaultSpec, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, run } from '../helpers/sim.js';
 import { trackingScheduler } from '../helpers/sources.js';
-import { rebuilt } from '../../lib/internal/rebuild.js';
+import { rebuilt } from '../../lib/core/rebuild.js';
 
 const quick = withInterval(0);
 const tenYears = 10 * 365 * 24 * 3600 * 1000;

@@ -1,5 +1,5 @@
 import { PollTaskError, createTaskPoller, isPollTaskError, withInterval } from '../../lib/index.js';
-import { countingFetch } from '../../lib/internal/counting-fetch.js';
+import { countingFetch } from '../../lib/cli/counting-fetch.js';
 import { simulatedSource, startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, until } from '../helpers/sim.js';
 import { seeded } from '../bench/seeded.js';

@@ -11,7 +11,8 @@ import {
   type PollStrategy,
   type TaskReading,
 } from '../../lib/index.js';
-import { maxTimerDelay, scheduleAfter, sleep, startDeadline } from '../../lib/internal/clock.js';
+import { maxTimerDelay, scheduleAfter, sleep } from '../../lib/core/clock.js';
+import { startDeadline } from '../../lib/http/request-deadline.js';
 import { pause } from '../../lib/http/transport.js';
 import { parseBackoff, parseDuration, UsageError } from '../../lib/cli/args.js';
 import { evoJob } from '../../lib/http/index.js';

@@ -18,7 +18,7 @@ import {
   withInterval,
 } from '../../lib/index.js';
 import { affinityTask, benchling, benchlingTask, deadlineTask, deepintTask, evoJob, httpTask } from '../../lib/http/index.js';
-import { quoted } from '../../lib/internal/excerpt.js';
+import { quoted } from '../../lib/util/excerpt.js';
 import { startTaskServer } from '../../lib/testing/index.js';
 import { reading } from '../helpers/readings.js';
 

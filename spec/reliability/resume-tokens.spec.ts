@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { DecodeError, pollTask$, withInterval, type TaskSnapshot } from '../../lib/index.js';
-import { secretsOf } from '../../lib/internal/redact.js';
+import { secretsOf } from '../../lib/util/redact.js';
 import { benchling, httpTask, resumeTask$, resumedSource, serializeTask, type Fetch } from '../../lib/http/index.js';
 
 const origin = 'https://api.example.com';
@@ -125,7 +125,7 @@ describe('resume tokens under hostile input', () => {
           // One request first, so a headers function has answered.
           const first = await lastValueFrom(pollTask$(source, withInterval(0)).pipe(take(1)));
           const path$ = decodeURIComponent(new URL(full).pathname);
-          // The secrets sent, in every form the one redaction rule searches for (spec/internal/redact.spec.ts).
+          // The secrets sent, in every form the one redaction rule searches for (spec/util/redact.spec.ts).
           const holdsCredential = secretsOf(headers).some((value) => path$.includes(value) || new URL(full).pathname.includes(value));
           let token: string;
           try {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { DecodeError, TransportError, UnsafeUrlError, withInterval } from '../../lib/index.js';
 import { benchling, httpTask, type Fetch } from '../../lib/http/index.js';
-import { maxRememberedValues } from '../../lib/internal/redact.js';
+import { maxRememberedValues } from '../../lib/util/redact.js';
 import { fakeIo } from '../helpers/cli.js';
 import { run } from '../helpers/sim.js';
 import { expectNowhere, once, showingsOf, showingsOfError } from '../helpers/showings.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { TransportError, UnsafeUrlError, isPollTaskError, withInterval } from '../../lib/index.js';
 import { benchling, httpTask, type Fetch, type HeadersOption } from '../../lib/http/index.js';
-import { harmlessHeaderNames } from '../../lib/internal/redact.js';
+import { harmlessHeaderNames } from '../../lib/util/redact.js';
 import { startTaskServer, type TaskServer } from '../../lib/testing/index.js';
 import { fakeIo } from '../helpers/cli.js';
 import { run } from '../helpers/sim.js';

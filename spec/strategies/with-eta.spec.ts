@@ -1,5 +1,5 @@
 import { TransportError, withEta, type TaskReading } from '../../lib/index.js';
-import { etaOf } from '../../lib/internal/eta.js';
+import { etaOf } from '../../lib/strategies/eta-estimate.js';
 import { gapsOf, runSteps, unavailable } from '../helpers/loops.js';
 import { reading } from '../helpers/readings.js';
 import { newTestScheduler } from '../helpers/sources.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { clip, excerpt, previewValue, quoted, QUOTE_CHARS } from '../../lib/internal/excerpt.js';
+import { clip, excerpt, previewValue, quoted, QUOTE_CHARS } from '../../lib/util/excerpt.js';
 
 const deepArray = (levels: number): unknown => {
   let value: unknown = [];

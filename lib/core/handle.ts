@@ -1,7 +1,7 @@
 import { defer, throwError, type Observable } from 'rxjs';
 import { CancelUnsupportedError } from '../errors.js';
 import type { TaskHandle } from '../events.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 
 /** The handle of a source's task: one per source, frozen, shared by every event about it. */
 export function createHandle<R>(source: TaskSource<R>): TaskHandle {

@@ -1,11 +1,11 @@
 import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
-import type { TaskEvent } from './events.js';
-import { cancelVariantKey, type CancelErrorHandler } from './internal/cancel.js';
-import { resultKey } from './internal/result-variant.js';
-import { planTask, runTask, type TaskPlan } from './internal/engine.js';
-import { checkSource } from './internal/handle.js';
-import type { TaskSource } from './source.js';
-import type { PollStrategy } from './strategies/poll-strategy.js';
+import type { TaskEvent } from '../events.js';
+import { cancelVariantKey, type CancelErrorHandler } from './cancel.js';
+import { resultKey } from './result-variant.js';
+import { planTask, runTask, type TaskPlan } from './engine.js';
+import { checkSource } from './handle.js';
+import type { TaskSource } from '../task-source.js';
+import type { PollStrategy } from '../strategies/poll-strategy.js';
 
 /**
  * Waits for a remote task: a cold Observable that reads the task's status, emits one `progress` event per

@@ -12,9 +12,9 @@ import {
   type TaskEvent,
   type TaskReading,
   type TaskSource,
-} from '../lib/index.js';
-import { reading } from './helpers/readings.js';
-import { newTestScheduler, scriptedSource, sequenceSource, summary, trackingScheduler } from './helpers/sources.js';
+} from '../../lib/index.js';
+import { reading } from '../helpers/readings.js';
+import { newTestScheduler, scriptedSource, sequenceSource, summary, trackingScheduler } from '../helpers/sources.js';
 
 /** Subscribes inside a TestScheduler run, flushes, and returns what arrived. */
 function collect<R>(stream: Observable<TaskEvent<R>>, flush: () => void): { events: TaskEvent<R>[]; error?: unknown; completed: boolean } {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoffDelay } from '../../lib/internal/backoff.js';
+import { backoffDelay } from '../../lib/strategies/backoff-delay.js';
 
 const shapes = fc
   .record({

@@ -9,15 +9,15 @@ import {
 } from '../errors.js';
 import type { TaskEvent, TaskHandle } from '../events.js';
 import { isRunStatus, isTerminalStatus, type TaskReading, type TaskSnapshot } from '../snapshot.js';
-import type { TaskSource } from '../source.js';
+import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { fireCancel, type CancelErrorHandler } from './cancel.js';
 import { now } from './clock.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../util/excerpt.js';
 import { createHandle } from './handle.js';
-import { isSubscribable } from './observable-like.js';
-import { Loop, loopSpecOf, type LoopSpec } from './poll-loop.js';
+import { isSubscribable } from '../util/observable-like.js';
+import { Loop, loopSpecOf, type LoopSpec } from './loop.js';
 
 /** Everything about one task that does not change between subscriptions. */
 export class TaskPlan<R> {

@@ -17,7 +17,7 @@ import {
   redactUrl,
   secretsOf,
   SentSecrets,
-} from '../../lib/internal/redact.js';
+} from '../../lib/util/redact.js';
 
 /** Characters that mean something to JSON, regexes, URLs, HTML and shells, and some beyond ASCII. */
 const hostile = ['"', '\\', '/', '$', '^', '*', '+', '?', '.', '(', ')', '[', ']', '{', '}', '|', '&', '<', '>', "'", '%', '=', ';', ',', ' ', '\t', 'é', 'ÿ', '€', '😀', '\u2028', 'a', 'Z', '0', '-', '_', '~'];

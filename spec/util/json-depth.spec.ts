@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../lib/internal/json-depth.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../lib/util/json-depth.js';
 
 /** How deeply `value` nests arrays and objects, by walking it: what nestedDeeperThan reads from the text. */
 function depthOf(value: unknown): number {

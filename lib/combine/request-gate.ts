@@ -1,5 +1,5 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { scheduleAfter } from './clock.js';
+import { scheduleAfter } from '../core/clock.js';
 
 /** What a gate has done so far. */
 export interface GateStats {

@@ -1,14 +1,14 @@
 import type { Subscription } from 'rxjs';
-import { AbortError } from '../errors.js';
-import type { TaskEvent } from '../events.js';
-import { timeoutAfter } from '../operators/timeout-after.js';
-import { pollTask$ } from '../poll-task.js';
-import type { TaskSnapshot } from '../snapshot.js';
-import type { TaskSource } from '../source.js';
-import type { PollStrategy } from '../strategies/poll-strategy.js';
-import { fireCancel, warnCancelFailed } from './cancel.js';
-import { createHandle } from './handle.js';
-import { checkFunction, checkNumber, checkOptions } from './options.js';
+import { AbortError } from './errors.js';
+import type { TaskEvent } from './events.js';
+import { timeoutAfter } from './operators/timeout-after.js';
+import { pollTask$ } from './core/poll-task.js';
+import type { TaskSnapshot } from './snapshot.js';
+import type { TaskSource } from './task-source.js';
+import type { PollStrategy } from './strategies/poll-strategy.js';
+import { fireCancel, warnCancelFailed } from './core/cancel.js';
+import { createHandle } from './core/handle.js';
+import { checkFunction, checkNumber, checkOptions } from './util/options.js';
 
 /** Options of {@link waitForResult} and {@link waitForCompletion}. */
 export interface WaitOptions<R> {

@@ -2,7 +2,7 @@
 // also fake performance.now and queueMicrotask), except for the two checks that need the real clock.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startDeadline } from '../../lib/internal/clock.js';
+import { startDeadline } from '../../lib/http/request-deadline.js';
 
 // Deadlines of one length share a list for the life of the module: each test takes lengths of its own.
 let nextLength = 1000;
@@ -80,7 +80,7 @@ describe('startDeadline on the real clock', () => {
 
   it('does not keep Node running', () => {
     // dist/ is built by `npm test` before jest runs.
-    const clock = resolve(__dirname, '../../dist/cjs/internal/clock.js');
+    const clock = resolve(__dirname, '../../dist/cjs/http/request-deadline.js');
     const started = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(clock)}).startDeadline(60000, () => process.exit(3))`], { timeout: 15_000 });
     expect(started.error).toBeUndefined();
     expect(started.status).toBe(0);

@@ -4,7 +4,7 @@ import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
 import { defaultScheduler, maxTimerDelay, scheduleAfter } from './clock.js';
 import { timeLeft } from './deadline-scope.js';
-import { checkFunction, checkNumber, checkScheduler } from './options.js';
+import { checkFunction, checkNumber, checkScheduler } from '../util/options.js';
 
 /** The options every loop strategy shares: retries, server hints, the first delay and the clock. */
 export interface LoopOptions {
