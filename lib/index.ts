@@ -1,6 +1,7 @@
 // The core entry of poll-task. Browser-safe: nothing here imports a Node-only module.
 
-export { pollTask$ } from './core/poll-task.js';
+export { pollTask$, TaskStream } from './core/poll-task.js';
+export type { CancelableStream, CancelErrorHandler } from './core/cancel.js';
 export { startTask$ } from './start-task.js';
 export type { TaskStarter } from './start-task.js';
 export { taskSource } from './task-source.js';
@@ -13,14 +14,17 @@ export type { TaskEvent, TaskHandle, TaskProgressEvent, TaskResultEvent } from '
 
 export { withBackoff } from './strategies/with-backoff.js';
 export type { JitterRange, WithBackoffConfig } from './strategies/with-backoff.js';
+export type { BackoffSchedule } from './strategies/backoff-delay.js';
 export { withInterval } from './strategies/with-interval.js';
-export type { WithIntervalConfig } from './strategies/with-interval.js';
+export type { IntervalSchedule, WithIntervalConfig } from './strategies/with-interval.js';
 export { withEta } from './strategies/with-eta.js';
+export type { EtaSchedule } from './strategies/with-eta.js';
 export { pauseWhile } from './strategies/pause-while.js';
 export { documentHidden$ } from './strategies/document-hidden.js';
 export type { WithEtaConfig } from './strategies/with-eta.js';
+export { pollStrategy } from './strategies/poll-strategy.js';
 export type { AnyPollStrategy, PollStrategy } from './strategies/poll-strategy.js';
-export type { LoopOptions } from './core/loop.js';
+export type { DelayFunction, LoopOptions, PlannedStrategy, PollPlan, PollPlanConfig, PollSchedule } from './core/plan.js';
 
 export { timeoutAfter } from './operators/timeout-after.js';
 export type { TimedEvent, TimeoutAfterConfig } from './operators/timeout-after.js';

@@ -1,7 +1,7 @@
-import { Observable, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import type { Observable, Subscriber, Subscription, Unsubscribable } from 'rxjs';
 import { SourceContractError } from './errors.js';
 import type { TaskEvent } from './events.js';
-import { attachCancelVariant, fireCancel, type CancelErrorHandler } from './core/cancel.js';
+import { CancelableObservable, fireCancel, type CancelErrorHandler } from './core/cancel.js';
 import { planTask, runTask } from './core/engine.js';
 import { checkSource, createHandle } from './core/handle.js';
 import { isSubscribable, isThenable } from './util/observable-like.js';
@@ -40,10 +40,7 @@ export function startTask$<R>(start: TaskStarter<R>, strategy?: PollStrategy<NoI
   if (strategy !== undefined && typeof strategy !== 'function') {
     throw new TypeError(`startTask$: the strategy must be an operator function such as withBackoff(), but was ${strategy === null ? 'null' : typeof strategy}.`);
   }
-  return attachCancelVariant(
-    new Observable<TaskEvent<R>>((subscriber) => runStarted(subscriber, start, strategy)),
-    (onError) => new Observable<TaskEvent<R>>((subscriber) => runStarted(subscriber, start, strategy, onError)),
-  );
+  return new CancelableObservable<TaskEvent<R>>((subscriber, onCancelError) => runStarted(subscriber, start, strategy, onCancelError));
 }
 
 function runStarted<R>(

@@ -1,7 +1,8 @@
-// The engine has two ways to run a wait. A built-in strategy (withInterval, withBackoff, withEta) is run as a
-// loop directly on the source; any other strategy is an operator over a one-reading stream. And toResult()
-// placed directly on pollTask$ asks the engine for the result alone instead of subscribing in between. These
-// are optimisations only: every test here runs the same scenario both ways and expects the same outcome.
+// A strategy with a plan (withInterval, withBackoff, withEta) runs one loop wherever it is placed: given to
+// pollTask$, the engine runs it on the source's reads; wrapped in a user's operator, the strategy runs the same
+// loop over the one-reading stream the engine gives that operator. And toResult() placed directly on pollTask$
+// returns the stream's results() instead of subscribing in between. The placement must not change what a
+// wait does: every test here runs the same scenario both ways and expects the same outcome.
 import { config, map, Observable, of, take, throwError, timer } from 'rxjs';
 import {
   TaskTimeoutError,
@@ -20,7 +21,7 @@ import {
 import { reading } from './helpers/readings.js';
 import { newTestScheduler, scriptedSource, trackingScheduler } from './helpers/sources.js';
 
-/** The same strategy as a plain operator: the engine cannot see the built-in loop behind it. */
+/** The same strategy wrapped in a plain operator: the engine sees no plan, and applies it to the one-reading stream. */
 const asOperator =
   (strategy: PollStrategy): PollStrategy =>
   (readings) =>

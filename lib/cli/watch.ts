@@ -6,7 +6,8 @@ import { isPollTaskError, type PollTaskError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
 import { excerpt } from '../util/excerpt.js';
-import { onScheduler } from '../core/rebuild.js';
+import { planOfStrategy } from '../core/plan.js';
+import { pollStrategy } from '../strategies/poll-strategy.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
 import { pollTask$ } from '../core/poll-task.js';
 import type { TaskSnapshot } from '../snapshot.js';
@@ -152,7 +153,11 @@ function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
   let strategy: PollStrategy;
   if (values.interval !== undefined) strategy = withInterval(parseDuration(values.interval, '--interval', watchUsage), { scheduler: clock.scheduler });
   else if (values.backoff !== undefined) strategy = withBackoff({ ...parseBackoff(values.backoff, watchUsage), scheduler: clock.scheduler });
-  else strategy = onScheduler(source.defaultStrategy, clock.scheduler) ?? source.defaultStrategy ?? withBackoff({ scheduler: clock.scheduler });
+  else {
+    // The service's default waiting, on the clock that tells when the next poll is due.
+    const plan = planOfStrategy(source.defaultStrategy);
+    strategy = plan !== undefined ? pollStrategy({ ...plan, scheduler: clock.scheduler }) : (source.defaultStrategy ?? withBackoff({ scheduler: clock.scheduler }));
+  }
 
   let stream = pollTask$(source, strategy);
   if (values.timeout !== undefined) stream = stream.pipe(timeoutAfter(parseDuration(values.timeout, '--timeout', watchUsage)));

@@ -1,6 +1,6 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { TaskEvent, TaskHandle } from '../events.js';
-import { attachCancelVariant, cancelVariantOf, fireCancel } from '../core/cancel.js';
+import { CancelableObservable, fireCancel, isCancelableStream } from '../core/cancel.js';
 import { createHandle, checkSource } from '../core/handle.js';
 import { checkNumber, checkOptions } from '../util/options.js';
 import { pollTask$ } from '../core/poll-task.js';
@@ -112,23 +112,19 @@ export function pollAll$<R>(
   const handles = sources.map((source) => createHandle(source));
   const streams = sources.map((source) => (poller === undefined ? pollTask$<R>(source, strategy) : poller.watch(source)));
   const batch = { streams, handles, concurrency, mode };
-  return attachCancelVariant(
-    new Observable<PollAllEvent<R> | PollAllSettledEvent<R>>((subscriber) => runAll(subscriber, batch)),
-    (onError) => {
-      if (poller === undefined) {
-        // Every unfinished task, started or still queued, is cancelled here.
-        const cancelLeft = (index: number): void => fireCancel(handles[index]!, onError);
-        return new Observable((subscriber) => runAll(subscriber, batch, cancelLeft));
-      }
-      // Through a poller, a started task is cancelled by the poller when its last watcher leaves (it may have
-      // others); a queued one only when nobody watches it.
-      const watched = { ...batch, streams: streams.map((stream) => cancelVariantOf(stream)!(onError)) };
-      const cancelQueued = (index: number, started: boolean): void => {
-        if (!started && poller.watchers(handles[index]!.id) === 0) fireCancel(handles[index]!, onError);
-      };
-      return new Observable((subscriber) => runAll(subscriber, watched, cancelQueued));
-    },
-  );
+  return new CancelableObservable<PollAllEvent<R> | PollAllSettledEvent<R>>((subscriber, onError) => {
+    if (onError === undefined) return runAll(subscriber, batch);
+    if (poller === undefined) {
+      // Every unfinished task, started or still queued, is cancelled here.
+      return runAll(subscriber, batch, (index) => fireCancel(handles[index]!, onError));
+    }
+    // Through a poller, a started task is cancelled by the poller when its last watcher leaves (it may have
+    // others); a queued one only when nobody watches it.
+    const watched = { ...batch, streams: streams.map((stream) => (isCancelableStream(stream) ? stream.cancelingOnUnsubscribe(onError) : stream)) };
+    return runAll(subscriber, watched, (index, started) => {
+      if (!started && poller.watchers(handles[index]!.id) === 0) fireCancel(handles[index]!, onError);
+    });
+  });
 }
 
 /** What a batch is made of, the same for every subscription. */

@@ -1,6 +1,6 @@
 import { defer, Observable, type Observer, type SchedulerLike, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { TaskEvent } from '../events.js';
-import { cancelVariantKey, fireCancel, type CancelErrorHandler } from '../core/cancel.js';
+import { fireCancel, type CancelableStream, type CancelErrorHandler } from '../core/cancel.js';
 import { defaultScheduler } from '../core/clock.js';
 import { outsideDeadlines } from '../core/deadline-scope.js';
 import { planTask, runTask, type TaskPlan } from '../core/engine.js';
@@ -286,8 +286,8 @@ class Entry implements Observer<TaskEvent<unknown>> {
   }
 }
 
-/** What `watch()` returns: shares its subscribe function and its cancel variant with every other. */
-class WatchObservable<R> extends Observable<TaskEvent<R>> {
+/** What `watch()` returns: shares its subscribe function with every other. */
+class WatchObservable<R> extends Observable<TaskEvent<R>> implements CancelableStream<TaskEvent<R>> {
   constructor(
     readonly poller: Poller,
     // Not `source`: Observable has a field of that name.
@@ -297,8 +297,8 @@ class WatchObservable<R> extends Observable<TaskEvent<R>> {
     super(subscribeWatch);
   }
 
-  /** The variant that cancels on unsubscribe of the last watcher (see cancelOnUnsubscribe). */
-  [cancelVariantKey](onError: CancelErrorHandler): Observable<TaskEvent<R>> {
+  /** The variant that cancels when the last watcher leaves before the end (see cancelOnUnsubscribe). */
+  cancelingOnUnsubscribe(onError: CancelErrorHandler): Observable<TaskEvent<R>> {
     return this.onCancelError === undefined ? new WatchObservable(this.poller, this.taskSource, onError) : this;
   }
 }

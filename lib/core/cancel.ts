@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { TaskHandle } from '../events.js';
 
 /** Where a failed remote cancel is reported: the error, and the task it was for. */
@@ -31,39 +31,38 @@ function report(onError: CancelErrorHandler, error: unknown, task: TaskHandle): 
   }
 }
 
-// Streams that know their tasks from the start (pollTask$, startTask$) carry a ready-made variant of
-// themselves that cancels on unsubscribe; cancelOnUnsubscribe() uses it when it sits directly on them, so an
-// unsubscribe before the first reading still cancels. A registered symbol works across copies of the library.
 /**
- * The key of a stream's cancel-on-unsubscribe variant; stream classes may define the variant as a method
- * (no per-stream property): `[cancelVariantKey](onError) { … }`.
+ * A stream that knows its tasks from the start (what {@link pollTask$}, {@link startTask$}, {@link pollAll$} and a
+ * poller's `watch` return), and so can cancel them even when its subscriber leaves before the first event.
+ * {@link cancelOnUnsubscribe} placed directly on such a stream returns its `cancelingOnUnsubscribe` variant; on
+ * any other stream it cancels the tasks it has seen in events. Works across copies of the library.
  */
-export const cancelVariantKey: unique symbol = Symbol.for('poll-task.cancelOnUnsubscribe');
-
-/** A stream that can produce its own cancel-on-unsubscribe variant. */
-export type WithCancelVariant<T> = Observable<T> & {
-  readonly [cancelVariantKey]?: (onError: CancelErrorHandler) => Observable<T>;
-};
-
-/** Attaches the cancel-on-unsubscribe variant to `stream` and returns it. */
-export function attachCancelVariant<T>(
-  stream: Observable<T>,
-  variant: (onError: CancelErrorHandler) => Observable<T>,
-): Observable<T> {
-  const make = (onError: CancelErrorHandler): Observable<T> => {
-    const canceling = variant(onError);
-    // Applying cancelOnUnsubscribe() twice must not cancel twice: the variant is its own variant.
-    Object.defineProperty(canceling, cancelVariantKey, { value: () => canceling });
-    return canceling;
-  };
-  Object.defineProperty(stream, cancelVariantKey, { value: make });
-  return stream;
+export interface CancelableStream<T> extends Observable<T> {
+  /**
+   * This stream, cancelling on the service every task it had not finished when the subscriber leaves before
+   * the stream ended, reporting a failed cancel to `onError`. The variant is its own variant.
+   */
+  cancelingOnUnsubscribe(onError: CancelErrorHandler): Observable<T>;
 }
 
-/** The variant attached to `stream`, if any. */
-export function cancelVariantOf<T>(
-  stream: Observable<T>,
-): ((onError: CancelErrorHandler) => Observable<T>) | undefined {
-  const variant = (stream as WithCancelVariant<T>)[cancelVariantKey];
-  return typeof variant === 'function' ? (onError) => variant.call(stream, onError) : undefined;
+/** Whether `stream` offers {@link CancelableStream}'s member. */
+export function isCancelableStream<T>(stream: Observable<T>): stream is CancelableStream<T> {
+  return typeof (stream as Partial<CancelableStream<T>>).cancelingOnUnsubscribe === 'function';
+}
+
+/** Runs one subscription of a {@link CancelableObservable}; `onCancelError` is set in its canceling variant. */
+export type CancelableRun<T> = (subscriber: Subscriber<T>, onCancelError: CancelErrorHandler | undefined) => TeardownLogic;
+
+/** A {@link CancelableStream} made of the function that runs a subscription, with or without canceling. */
+export class CancelableObservable<T> extends Observable<T> implements CancelableStream<T> {
+  constructor(
+    private readonly run: CancelableRun<T>,
+    private readonly onCancelError: CancelErrorHandler | undefined = undefined,
+  ) {
+    super((subscriber) => run(subscriber, onCancelError));
+  }
+
+  cancelingOnUnsubscribe(onError: CancelErrorHandler): Observable<T> {
+    return this.onCancelError === undefined ? new CancelableObservable(this.run, onError) : this;
+  }
 }

@@ -1,4 +1,4 @@
-import { Observable, type Observer, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { Observable, type Observer, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import {
   PollingStoppedError,
   SourceContractError,
@@ -12,24 +12,33 @@ import { isRunStatus, isTerminalStatus, type TaskReading, type TaskSnapshot } fr
 import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
-import { fireCancel, type CancelErrorHandler } from './cancel.js';
-import { now } from './clock.js';
 import { excerpt } from '../util/excerpt.js';
-import { createHandle } from './handle.js';
 import { isSubscribable } from '../util/observable-like.js';
-import { Loop, loopSpecOf, type LoopSpec } from './loop.js';
+import { fireCancel, type CancelErrorHandler } from './cancel.js';
+import { defaultScheduler } from './clock.js';
+import { createHandle } from './handle.js';
+import { Loop } from './loop.js';
+import { planOfStrategy, type PollPlan } from './plan.js';
+
+// The engine: one wait for one subscriber, from the first request to the end of the stream. It runs a
+// strategy's plan as a Loop on the source's reads; a strategy without a plan (a user's RxJS operator) is
+// applied to a one-reading stream instead. Either way the readings come here, become snapshots and events,
+// and the end is decided here.
 
 /** Everything about one task that does not change between subscriptions. */
 export class TaskPlan<R> {
-  /** The strategy's loop when it is a built-in one: the engine then runs it on the source directly. */
-  readonly loop: LoopSpec | undefined;
+  /** The strategy's plan, when it has one: the engine then runs its loop on the source directly. */
+  readonly loop: PollPlan | undefined;
+  /** The clock of the wait: the plan's, else the default one. */
+  readonly scheduler: SchedulerLike;
   private taskHandle: TaskHandle | undefined = undefined;
 
   constructor(
     readonly source: TaskSource<R>,
     readonly strategy: PollStrategy<R>,
   ) {
-    this.loop = loopSpecOf(strategy);
+    this.loop = planOfStrategy(strategy);
+    this.scheduler = this.loop?.scheduler ?? defaultScheduler;
   }
 
   /** The task's handle, made on first use: a wait that emits no events and cancels nothing never needs one. */
@@ -67,8 +76,8 @@ function noReading(id: string): SourceContractError {
 }
 
 /**
- * One status request as a stream of exactly one reading, for strategies that are not built-in loops (they
- * are operators over it).
+ * One status request as a stream of exactly one reading, for strategies without a plan (they are operators
+ * over it).
  */
 function readOnce<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
   const { id } = source;
@@ -136,7 +145,7 @@ export function runTask<R>(
  * when only the result is wanted).
  */
 class TaskRun<R> implements Unsubscribable {
-  private readonly startedAt = now();
+  private readonly startedAt: number;
   private polls = 0;
   private progress: number | undefined = undefined;
   private subtask: string | undefined = undefined;
@@ -160,7 +169,9 @@ class TaskRun<R> implements Unsubscribable {
     private readonly plan: TaskPlan<R>,
     private readonly onCancelError: CancelErrorHandler | undefined,
     private readonly resultOnly: boolean,
-  ) {}
+  ) {
+    this.startedAt = plan.scheduler.now();
+  }
 
   start(): void {
     const { plan } = this;
@@ -210,7 +221,7 @@ class TaskRun<R> implements Unsubscribable {
     if (reading.subtask !== undefined) this.subtask = reading.subtask;
     if (reading.message !== undefined) this.message = reading.message;
     this.lastReading = reading;
-    this.lastElapsedMs = now() - this.startedAt;
+    this.lastElapsedMs = this.plan.scheduler.now() - this.startedAt;
     this.last = undefined;
     const { runStatus } = reading;
     if (this.resultOnly && !isTerminalStatus(runStatus)) return;
@@ -319,16 +330,16 @@ class TaskRun<R> implements Unsubscribable {
   }
 }
 
-/** A built-in strategy's loop run on the source itself: no operator, no one-reading stream in between. */
+/** A plan's loop run on the source itself: no operator, no one-reading stream in between. */
 class SourceLoop<R> extends Loop<R> {
   private readings = 0;
 
   constructor(
-    spec: LoopSpec,
+    plan: PollPlan,
     private readonly source: TaskSource<R>,
     private readonly run: TaskRun<R>,
   ) {
-    super(spec.settings, spec.makeDelay);
+    super(plan);
   }
 
   protected send(): Observable<TaskReading<R>> {
@@ -355,7 +366,7 @@ class SourceLoop<R> extends Loop<R> {
   }
 }
 
-/** Observes a strategy that is not a built-in loop. Prototype methods that only read `this.run` (see RequestObserver). */
+/** Observes a strategy without a plan. Prototype methods that only read `this.run` (see RequestObserver). */
 class StrategyObserver<R> implements Observer<TaskReading<R>> {
   constructor(private readonly run: TaskRun<R>) {}
   next(reading: TaskReading<R>): void {

@@ -3,7 +3,7 @@ import { CancelUnsupportedError } from '../errors.js';
 import type { TaskHandle } from '../events.js';
 import type { TaskSource } from '../task-source.js';
 
-/** The handle of a source's task: one per source, frozen, shared by every event about it. */
+/** A handle of a source's task, frozen: a wait makes one and shares it with every event about that task. */
 export function createHandle<R>(source: TaskSource<R>): TaskHandle {
   const { id } = source;
   const cancel = source.cancel;

@@ -1,127 +1,17 @@
-import { Observable, Subscription, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
-import { TaskTimeoutError, isPollTaskError, type TransportError } from '../errors.js';
+import { Observable, type Observer, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { TaskTimeoutError } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
-import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
-import { defaultScheduler, maxTimerDelay, scheduleAfter } from './clock.js';
+import { scheduleAfter } from './clock.js';
 import { timeLeft } from './deadline-scope.js';
-import { checkFunction, checkNumber, checkScheduler } from '../util/options.js';
+import { planned, type DelayFunction, type PlannedStrategy, type PollPlan } from './plan.js';
 
-/** The options every loop strategy shares: retries, server hints, the first delay and the clock. */
-export interface LoopOptions {
-  /**
-   * Delay before the first status request, in milliseconds. Some services ask clients to wait before the
-   * first poll.
-   * @default 0
-   */
-  readonly firstPollDelayMs?: number;
-  /**
-   * How many failed requests in a row are retried (on the same schedule); the next failure is raised.
-   * `0` raises the first error. The count starts again after every good reading.
-   * @default 5
-   */
-  readonly maxConsecutiveErrors?: number;
-  /**
-   * Which errors are worth asking again for.
-   * @default a {@link TransportError} with `retryable: true` (network errors, 408, 429, 5xx)
-   */
-  readonly isRetryable?: (error: unknown) => boolean;
-  /**
-   * The longest a server's Retry-After hint may stretch a delay, in milliseconds.
-   * @default 300000
-   */
-  readonly maxRetryAfterMs?: number;
-  /**
-   * Gives up with a {@link TaskTimeoutError} once this many milliseconds have passed since the strategy
-   * started, cutting a request in flight: the timeout an SDK builds into its wait (Benchling's
-   * `max_wait_seconds`). Prefer {@link timeoutAfter} in your own pipelines; this one travels with a strategy,
-   * so a service's default waiting can carry its default limit. When the next delay would end past the
-   * limit less a margin (a twentieth of the time left when the loop starts, this limit or a surrounding
-   * timeoutAfter's, at most a second), the loop asks at that time instead.
-   * @default Infinity
-   */
-  readonly maxWaitMs?: number;
-  /**
-   * The schedule position to start from (1-based): the first wait is delay number `startAtWait`. A resumed
-   * wait uses it to continue its backoff where it stopped.
-   * @default 1
-   */
-  readonly startAtWait?: number;
-  /**
-   * The scheduler that times the delays.
-   * @default asyncScheduler
-   */
-  readonly scheduler?: SchedulerLike;
-}
-
-/** The longest a Retry-After hint stretches a wait unless told otherwise (`maxRetryAfterMs`), in milliseconds. */
-export const defaultMaxRetryAfterMs = 300_000;
-
-/** The option names of {@link LoopOptions}, for unknown-option checks. */
-export const loopOptionNames = [
-  'firstPollDelayMs',
-  'maxConsecutiveErrors',
-  'isRetryable',
-  'maxRetryAfterMs',
-  'maxWaitMs',
-  'startAtWait',
-  'scheduler',
-] as const;
-
-/** The default retry test: a retryable {@link TransportError}, from any copy of the library. */
-function isRetryableTransportError(error: unknown): boolean {
-  return isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable === true;
-}
-
-/** {@link LoopOptions} checked, with defaults filled in. */
-export interface LoopSettings {
-  readonly firstPollDelayMs: number;
-  readonly maxConsecutiveErrors: number;
-  readonly isRetryable: (error: unknown) => boolean;
-  readonly maxRetryAfterMs: number;
-  readonly maxWaitMs: number;
-  readonly startAtWait: number;
-  readonly scheduler: SchedulerLike;
-}
-
-/** Checks the shared options of `fn`, throwing a TypeError that names a bad one. */
-export function checkLoopOptions(fn: string, options: LoopOptions = {}): LoopSettings {
-  return {
-    firstPollDelayMs: checkNumber(fn, 'firstPollDelayMs', options.firstPollDelayMs, 0),
-    maxConsecutiveErrors: checkNumber(fn, 'maxConsecutiveErrors', options.maxConsecutiveErrors, 5, {
-      integer: true,
-      allowInfinity: true,
-    }),
-    isRetryable: checkFunction(fn, 'isRetryable', options.isRetryable, isRetryableTransportError),
-    maxRetryAfterMs: checkNumber(fn, 'maxRetryAfterMs', options.maxRetryAfterMs, defaultMaxRetryAfterMs, { allowInfinity: true }),
-    maxWaitMs: checkNumber(fn, 'maxWaitMs', options.maxWaitMs, Infinity, { allowInfinity: true }),
-    startAtWait: checkNumber(fn, 'startAtWait', options.startAtWait, 1, { min: 1, integer: true }),
-    scheduler: checkScheduler(fn, options.scheduler, defaultScheduler),
-  };
-}
+// The one loop behind every strategy that has a plan: run by the engine on a source's reads, or by the
+// strategy itself, applied as an operator, on a stream of one reading. Everything a wait does between two
+// readings is here: the delay, the server's hint, retries, the time limit, the last poll before a deadline,
+// and the pause.
 
 function hintOf(value: unknown): number | undefined {
   return typeof value === 'number' && value >= 0 && value !== Infinity ? value : undefined;
-}
-
-/**
- * A strategy's delay: `wait` counts the waits (1-based), `reading` is the reading the wait follows (undefined
- * after an error), `scheduler` the loop's clock (read it only when needed: most delays do not).
- */
-export type DelayFunction = (wait: number, reading: TaskReading<unknown> | undefined, scheduler: SchedulerLike) => number;
-
-/** A built-in strategy's loop, in a form the engine can run without the operator around it. */
-export interface LoopSpec {
-  readonly settings: LoopSettings;
-  readonly makeDelay: () => DelayFunction;
-}
-
-// Module-private on purpose: a strategy from another copy of the library takes the operator path, which
-// behaves the same, rather than handing this copy a spec of another version.
-const loopKey = Symbol('poll-task.loop');
-
-/** The loop `strategy` runs when it is a built-in loop strategy of this copy of the library. */
-export function loopSpecOf(strategy: unknown): LoopSpec | undefined {
-  return typeof strategy === 'function' ? ((strategy as unknown as Record<symbol, LoopSpec | undefined>)[loopKey]) : undefined;
 }
 
 /**
@@ -142,8 +32,22 @@ class RequestObserver<R> implements Observer<TaskReading<R>> {
   }
 }
 
+/** Observes the plan's `pausedWhile` for the whole loop. */
+class PauseObserver<R> implements Observer<boolean> {
+  constructor(private readonly loop: Loop<R>) {}
+  next(paused: boolean): void {
+    this.loop.pauseChanged(paused);
+  }
+  error(error: unknown): void {
+    this.loop.pauseFailed(error);
+  }
+  complete(): void {
+    // The last word stands.
+  }
+}
+
 function askAgain(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
-  loop!.timerFired(this);
+  loop!.timerFired();
 }
 
 function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {
@@ -151,25 +55,16 @@ function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknow
 }
 
 /**
- * `action` when it is an RxJS action of `scheduler` itself, which may be rescheduled from inside its work.
- * RxJS's actions keep their scheduler in a field of that name (AsyncAction and its kin, VirtualAction).
- */
-function ownAction(action: unknown, scheduler: SchedulerLike): SchedulerAction<Loop<unknown>> | undefined {
-  return action instanceof Subscription && (action as { scheduler?: unknown }).scheduler === scheduler
-    ? (action as SchedulerAction<Loop<unknown>>)
-    : undefined;
-}
-
-/**
- * The loop behind every built-in strategy: read, wait `delay(n, reading)` (n = 1, 2, … counts the waits, after
- * readings and errors alike), read again, until a terminal reading. A server hint stretches the wait to
+ * The loop of a {@link PollPlan}: read, wait `delay(n, reading)` (n = 1, 2, … counts the waits, after readings
+ * and errors alike), read again, until a terminal reading. A server hint stretches the wait to
  * `max(delay(n), min(hint, maxRetryAfterMs))`. Retryable errors are retried on the same schedule while the
  * consecutive error count stays within the limit. With `maxWaitMs`, a deadline timer ends the loop with a
- * TaskTimeoutError.
+ * TaskTimeoutError. While `pausedWhile` last said true, a request that falls due waits, and goes out when it
+ * says false.
  *
  * One object per running loop holds all of its state (no closures), because apps keep thousands of loops
- * waiting at once. Subclasses say where requests come from and where readings and the end go: the
- * {@link pollLoop} operator, and the engine, which runs a built-in strategy's loop directly on the source.
+ * waiting at once. Subclasses say where requests come from and where readings and the end go: the engine's
+ * (on the source) and the strategy's own as an operator (over the one-reading stream).
  */
 export abstract class Loop<R> implements Unsubscribable {
   private readonly observer = new RequestObserver<R>(this);
@@ -183,7 +78,10 @@ export abstract class Loop<R> implements Unsubscribable {
   private request: Subscription | undefined = undefined;
   private timer: Subscription | undefined = undefined;
   private deadline: Subscription | undefined = undefined;
-  private action: SchedulerAction<Loop<unknown>> | undefined = undefined;
+  private pause: Subscription | undefined = undefined;
+  private paused = false;
+  /** A request fell due while paused. */
+  private held = false;
   private startedAt = 0;
   /**
    * By the loop's clock, the latest time a poll may start: the end of the wait (its `maxWaitMs`, or a
@@ -191,9 +89,9 @@ export abstract class Loop<R> implements Unsubscribable {
    */
   private lastPollAt = Infinity;
 
-  constructor(private readonly settings: LoopSettings, makeDelay: () => DelayFunction) {
-    this.delay = makeDelay();
-    this.waits = settings.startAtWait - 1;
+  constructor(protected readonly plan: PollPlan) {
+    this.delay = plan.schedule.delays();
+    this.waits = plan.startAtWait - 1;
   }
 
   /** One status request; may throw (the throw counts as a failed request). */
@@ -210,7 +108,7 @@ export abstract class Loop<R> implements Unsubscribable {
    * earlier when a timeoutAfter is subscribing the loop's stream now (see deadline-scope).
    */
   start(): void {
-    const { firstPollDelayMs, maxWaitMs, scheduler } = this.settings;
+    const { firstPollDelayMs, maxWaitMs, scheduler, pausedWhile } = this.plan;
     const left = Math.min(maxWaitMs, timeLeft());
     if (left !== Infinity) {
       this.startedAt = scheduler.now();
@@ -218,40 +116,51 @@ export abstract class Loop<R> implements Unsubscribable {
       this.lastPollAt = this.startedAt + left - Math.min(1000, left / 20);
     }
     if (maxWaitMs !== Infinity) this.deadline = scheduleAfter(scheduler, deadlinePassed, maxWaitMs, this as Loop<unknown>);
+    if (pausedWhile !== undefined) {
+      const pause = pausedWhile.subscribe(new PauseObserver(this));
+      if (this.stopped) pause.unsubscribe();
+      else this.pause = pause;
+    }
+    if (this.stopped) return;
     if (firstPollDelayMs > 0) this.timer = scheduleAfter(scheduler, askAgain, this.lastChance(firstPollDelayMs, 0), this as Loop<unknown>);
     else this.ask();
   }
 
-  /** Stops everything: the request in flight, the timers. Nothing is delivered afterwards. */
+  /** Stops everything: the request in flight, the timers, the pause. Nothing is delivered afterwards. */
   unsubscribe(): void {
     this.stopped = true;
     this.request?.unsubscribe();
     this.timer?.unsubscribe();
     this.deadline?.unsubscribe();
-    this.request = this.timer = this.deadline = undefined;
+    this.pause?.unsubscribe();
+    this.request = this.timer = this.deadline = this.pause = undefined;
   }
 
-  /** The scheduler's call when a wait is over; `action` is the scheduled action that is running. */
-  timerFired(action: SchedulerAction<Loop<unknown>>): void {
+  /** The scheduler's call when a wait is over. */
+  timerFired(): void {
     this.timer = undefined;
-    // A request answered while the action runs (an in-memory source) has its next wait scheduled on the same
-    // action, RxJS's recursive scheduling: with the same delay the timer is kept instead of a new one made.
-    // Only an action of the loop's own scheduler: one that wraps another (to watch when polls are due, say)
-    // must see every wait, and a hand-made scheduler may call work without an action at all.
-    this.action = ownAction(action, this.settings.scheduler);
-    try {
-      this.ask();
-    } finally {
-      this.action = undefined;
-    }
+    this.ask();
   }
 
   /** The scheduler's call when `maxWaitMs` has passed. */
   deadlinePassed(): void {
-    const { maxWaitMs, scheduler } = this.settings;
+    const { maxWaitMs, scheduler } = this.plan;
     this.deadline = undefined;
     // The engine adds the last snapshot, which a strategy never sees.
     this.end(new TaskTimeoutError(maxWaitMs, scheduler.now() - this.startedAt));
+  }
+
+  /** `pausedWhile` said `paused`: a request held while paused goes out now. */
+  pauseChanged(paused: boolean): void {
+    this.paused = paused === true;
+    if (this.paused || !this.held) return;
+    this.held = false;
+    this.ask();
+  }
+
+  /** `pausedWhile` failed: the wait cannot know when it may ask, so it ends with that error. */
+  pauseFailed(error: unknown): void {
+    if (!this.stopped) this.end(error);
   }
 
   /** A reading from the request in flight. */
@@ -268,7 +177,7 @@ export abstract class Loop<R> implements Unsubscribable {
   /** The request in flight failed: retry it on the schedule, or end the loop. */
   requestFailed(error: unknown): void {
     if (this.stopped) return;
-    const { isRetryable, maxConsecutiveErrors } = this.settings;
+    const { isRetryable, maxConsecutiveErrors } = this.plan;
     let retry: boolean;
     try {
       retry = isRetryable(error) && ++this.errors <= maxConsecutiveErrors;
@@ -297,6 +206,10 @@ export abstract class Loop<R> implements Unsubscribable {
 
   private ask(): void {
     if (this.stopped) return;
+    if (this.paused) {
+      this.held = true;
+      return;
+    }
     let request: Observable<TaskReading<R>>;
     try {
       request = this.send();
@@ -312,7 +225,7 @@ export abstract class Loop<R> implements Unsubscribable {
 
   private wait(): void {
     if (this.stopped) return;
-    const { maxRetryAfterMs, scheduler } = this.settings;
+    const { maxRetryAfterMs, scheduler } = this.plan;
     const base = this.delay(++this.waits, this.last, scheduler);
     this.last = undefined;
     const { hint } = this;
@@ -320,12 +233,7 @@ export abstract class Loop<R> implements Unsubscribable {
     const due = this.lastChance(Math.max(base, asked), asked);
     this.hint = undefined;
     this.request = undefined;
-    const { action } = this;
-    this.action = undefined;
-    this.timer =
-      action === undefined || due > maxTimerDelay
-        ? scheduleAfter(scheduler, askAgain, due, this as Loop<unknown>)
-        : action.schedule(this as Loop<unknown>, due);
+    this.timer = scheduleAfter(scheduler, askAgain, due, this as Loop<unknown>);
   }
 
   /**
@@ -336,7 +244,7 @@ export abstract class Loop<R> implements Unsubscribable {
    */
   private lastChance(due: number, asked: number): number {
     if (this.lastPollAt === Infinity) return due;
-    const now = this.settings.scheduler.now();
+    const now = this.plan.scheduler.now();
     const last = this.lastPollAt - now;
     // A poll inside the margin would leave its answer too little time to come back: it comes at the margin.
     if (due <= last) return due;
@@ -350,15 +258,14 @@ export abstract class Loop<R> implements Unsubscribable {
   }
 }
 
-/** The {@link pollLoop} operator's loop: requests are subscriptions to the one-reading stream it was given. */
+/** The loop of a strategy applied as an operator: requests are subscriptions to the one-reading stream it was given. */
 class OperatorLoop<R> extends Loop<R> {
   constructor(
-    settings: LoopSettings,
-    makeDelay: () => DelayFunction,
+    plan: PollPlan,
     private readonly readings: Observable<TaskReading<R>>,
     private readonly subscriber: Subscriber<TaskReading<R>>,
   ) {
-    super(settings, makeDelay);
+    super(plan);
   }
   protected send(): Observable<TaskReading<R>> {
     return this.readings;
@@ -375,20 +282,19 @@ class OperatorLoop<R> extends Loop<R> {
 }
 
 /**
- * A built-in strategy as an operator: runs a {@link Loop} over the one-reading stream for each subscription.
- * State lives in the subscription, never in the strategy: `makeDelay` is called once per subscription, so a
- * delay function may keep what it learns from the readings. The strategy also carries its {@link LoopSpec},
- * so the engine can run the same loop on the source directly.
+ * The strategy of `plan`: an operator that runs the plan's {@link Loop} over the one-reading stream, one loop
+ * per subscription, and carries the plan as its `plan` member, so the engine runs the same loop on the source
+ * directly. State lives in the subscription, never in the strategy: the schedule's `delays()` is called once
+ * per subscription.
  */
-export function pollLoop(settings: LoopSettings, makeDelay: () => DelayFunction): AnyPollStrategy {
-  const strategy: AnyPollStrategy = <R>(readings: Observable<TaskReading<R>>) =>
-    new Observable<TaskReading<R>>((subscriber) => {
-      const loop = new OperatorLoop(settings, makeDelay, readings, subscriber);
-      loop.start();
-      return loop;
-    });
-  // A plain assignment (a symbol key is never listed) is several times cheaper than defineProperty, and apps
-  // may build a strategy per task.
-  (strategy as unknown as Record<symbol, LoopSpec>)[loopKey] = { settings, makeDelay };
-  return strategy;
+export function strategyOf(plan: PollPlan): PlannedStrategy {
+  return planned(
+    <R>(readings: Observable<TaskReading<R>>) =>
+      new Observable<TaskReading<R>>((subscriber) => {
+        const loop = new OperatorLoop(plan, readings, subscriber);
+        loop.start();
+        return loop;
+      }),
+    plan,
+  );
 }

@@ -1,7 +1,6 @@
 import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { TaskEvent } from '../events.js';
-import { cancelVariantKey, type CancelErrorHandler } from './cancel.js';
-import { resultKey } from './result-variant.js';
+import type { CancelableStream, CancelErrorHandler } from './cancel.js';
 import { planTask, runTask, type TaskPlan } from './engine.js';
 import { checkSource } from './handle.js';
 import type { TaskSource } from '../task-source.js';
@@ -23,6 +22,9 @@ import type { PollStrategy } from '../strategies/poll-strategy.js';
  * @param source - the task: build one with {@link taskSource}, or with an HTTP dialect.
  * @param strategy - when to ask again and which errors to retry. Defaults to the source's
  *   `defaultStrategy`, else `withBackoff()`.
+ * @returns the events, as a {@link TaskStream}: an Observable with the variants {@link cancelOnUnsubscribe} and
+ *   {@link toResult} ask for when placed directly on it. (Typed as an Observable, so that
+ *   `stream = stream.pipe(…)` type-checks.)
  * @throws TypeError when `source` is not a TaskSource or `strategy` not a function.
  *
  * @example
@@ -40,34 +42,46 @@ export function pollTask$<R>(source: TaskSource<R>, strategy?: PollStrategy<NoIn
       `pollTask$: the strategy must be an operator function such as withBackoff() or withInterval(1000), but was ${strategy === null ? 'null' : typeof strategy}.`,
     );
   }
-  return new TaskObservable(planTask(source, strategy), undefined);
+  return new TaskStream(planTask(source, strategy), undefined);
 }
 
 /**
- * What pollTask$ returns: an Observable that keeps its plan in two fields and shares its subscribe function
- * and its variants (cancel-on-unsubscribe, result-only) with every other, so a waiting task costs no closures
- * here.
+ * What {@link pollTask$} returns: the Observable of one task's events, with two variants as typed members,
+ * which the operators ask for when placed directly on it. The stream keeps its plan in fields and shares its
+ * subscribe function with every other, so a waiting task costs no closures here.
  */
-class TaskObservable<R> extends Observable<TaskEvent<R>> {
+export class TaskStream<R> extends Observable<TaskEvent<R>> implements CancelableStream<TaskEvent<R>> {
+  /** @internal Made by {@link pollTask$}. */
   constructor(
-    readonly plan: TaskPlan<R>,
-    readonly onCancelError: CancelErrorHandler | undefined,
+    private readonly plan: TaskPlan<R>,
+    private readonly onCancelError: CancelErrorHandler | undefined,
   ) {
     super(subscribeEvents);
   }
 
-  /** The variant that cancels on unsubscribe (see cancelOnUnsubscribe); the variant is its own variant. */
-  [cancelVariantKey](onError: CancelErrorHandler): Observable<TaskEvent<R>> {
-    return this.onCancelError === undefined ? new TaskObservable(this.plan, onError) : this;
+  /**
+   * The same wait, cancelling the task on its service when the subscriber leaves before the end, even before
+   * the first reading: what {@link cancelOnUnsubscribe} returns when placed directly on this stream.
+   */
+  cancelingOnUnsubscribe(onError: CancelErrorHandler): TaskStream<R> {
+    return this.onCancelError === undefined ? new TaskStream(this.plan, onError) : this;
   }
 
-  /** The same wait emitting only the result (see toResult): one subscription instead of two, no progress events. */
-  [resultKey](): Observable<R> {
+  /**
+   * The same wait emitting only the result, then completing: what {@link toResult} returns when placed
+   * directly on this stream. No progress event is built and no subscription sits in between.
+   */
+  results(): Observable<R> {
     return new ResultObservable(this.plan, this.onCancelError);
+  }
+
+  /** @internal The engine's state, for the subscribe functions. */
+  static parts<R>(stream: TaskStream<R>): [TaskPlan<R>, CancelErrorHandler | undefined] {
+    return [stream.plan, stream.onCancelError];
   }
 }
 
-/** {@link TaskObservable}'s result-only variant. */
+/** {@link TaskStream}'s result-only variant. */
 class ResultObservable<R> extends Observable<R> {
   constructor(
     readonly plan: TaskPlan<R>,
@@ -78,7 +92,7 @@ class ResultObservable<R> extends Observable<R> {
 }
 
 function subscribeEvents(this: Observable<TaskEvent<unknown>>, subscriber: Subscriber<TaskEvent<unknown>>): TeardownLogic {
-  const { plan, onCancelError } = this as TaskObservable<unknown>;
+  const [plan, onCancelError] = TaskStream.parts(this as TaskStream<unknown>);
   return runTask(subscriber, plan, onCancelError);
 }
 

@@ -5,7 +5,7 @@ import { fromAbortable } from '../util/abortable.js';
 import { defaultRandom } from '../core/clock.js';
 import { decoderFor } from '../util/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
-import { defaultMaxRetryAfterMs } from '../core/loop.js';
+import { defaultMaxRetryAfterMs } from '../core/plan.js';
 import { SentSecrets, headerFault } from '../util/redact.js';
 import { withoutQuery } from '../util/urls.js';
 import type { TaskReading } from '../snapshot.js';
@@ -248,8 +248,9 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
 }
 
 // An HTTP source remembers its status URL and dialect, so serializeTask can write a resume token for it, and
-// the secret values its requests sent, so that the token is refused when its URL holds one.
-const httpSourceKey = Symbol.for('poll-task.httpSource');
+// the secret values its requests sent, so that the token is refused when its URL holds one. Kept beside the
+// source, not on it: nothing a source carries can hand its credentials out.
+const descriptions = new WeakMap<TaskSource<unknown>, HttpSourceDescription>();
 
 /** What an HTTP source is, for a resume token: where its task is, how to read it, and what it must not store. */
 export interface HttpSourceDescription {
@@ -262,12 +263,11 @@ export interface HttpSourceDescription {
 }
 
 function describeHttpSource<R>(source: TaskSource<R>, description: HttpSourceDescription): TaskSource<R> {
-  // taskSource freezes its result: the description goes on a frozen-compatible wrapper.
-  return Object.freeze(Object.defineProperty({ ...source }, httpSourceKey, { value: description })) as TaskSource<R>;
+  descriptions.set(source as TaskSource<unknown>, description);
+  return source;
 }
 
 /** The description of a source built by httpTask (or a builder): see {@link HttpSourceDescription}; undefined for any other source. */
 export function httpSourceDescription(source: unknown): HttpSourceDescription | undefined {
-  if (typeof source !== 'object' || source === null) return undefined;
-  return (source as Record<symbol, HttpSourceDescription | undefined>)[httpSourceKey];
+  return typeof source === 'object' && source !== null ? descriptions.get(source as TaskSource<unknown>) : undefined;
 }

@@ -8,7 +8,8 @@ import { clip, excerpt, previewValue, QUOTE_CHARS } from '../util/excerpt.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js';
 import { redactText } from '../util/redact.js';
 import { checkOptions } from '../util/options.js';
-import { rebuilt } from '../core/rebuild.js';
+import { planOfStrategy } from '../core/plan.js';
+import { pollStrategy } from '../strategies/poll-strategy.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
 import { pollTask$ } from '../core/poll-task.js';
 import type { TaskSnapshot } from '../snapshot.js';
@@ -252,7 +253,9 @@ export function resumeTask$<R = unknown>(token: string, options: ResumeTaskOptio
   const { checkpoint, source } = open('resumeTask$', token, options);
   const given = options.strategy;
   const strategy = given ?? source.defaultStrategy;
-  const resumed = (strategy === undefined ? undefined : rebuilt(strategy, { startAtWait: Math.max(1, checkpoint.polls) })) ?? strategy;
+  // A strategy with a plan continues its schedule where the wait stopped; any other starts again.
+  const plan = planOfStrategy(strategy);
+  const resumed = plan === undefined ? strategy : pollStrategy({ ...plan, startAtWait: Math.max(1, checkpoint.polls) });
   let stream = pollTask$(source, resumed);
   if (checkpoint.deadline !== null) stream = stream.pipe(timeoutAfter<TaskEvent<R>>({ deadline: checkpoint.deadline }));
   return defer(() => {

@@ -1,6 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { TaskHandle } from '../events.js';
-import { cancelVariantOf, fireCancel, warnCancelFailed, type CancelErrorHandler } from '../core/cancel.js';
+import { fireCancel, isCancelableStream, warnCancelFailed, type CancelErrorHandler } from '../core/cancel.js';
 import { checkFunction, checkOptions } from '../util/options.js';
 import { isTerminalStatus, type RunStatus } from '../snapshot.js';
 
@@ -29,9 +29,10 @@ export interface CancelableEvent {
  * fire and forget. Nothing is cancelled after completion or an error, and a task whose source has no
  * `cancel` is left alone (a documented no-op).
  *
- * - Directly on {@link pollTask$}'s or {@link startTask$}'s output, it cancels even when the unsubscribe
- *   comes before the first reading (and, for `startTask$`, as soon as `start` delivers the task).
- *   Further downstream it knows the tasks from their events, so it cancels those seen so far.
+ * - Directly on a {@link CancelableStream} (the output of {@link pollTask$}, {@link startTask$}, {@link pollAll$}
+ *   or a poller's `watch`), it returns the stream's `cancelingOnUnsubscribe(onError)`, which cancels even when
+ *   the unsubscribe comes before the first reading (and, for `startTask$`, as soon as `start` delivers the
+ *   task). Further downstream it knows the tasks from their events, so it cancels those seen so far.
  * - Upstream of {@link timeoutAfter}, a timeout cancels the task; downstream of it, a timeout does not.
  *
  * @throws TypeError for an unknown option or an `onError` that is not a function.
@@ -49,8 +50,7 @@ export function cancelOnUnsubscribe<E extends CancelableEvent>(
   const onError: CancelErrorHandler = checkFunction(fn, 'onError', config?.onError, warnCancelFailed);
 
   return (source) => {
-    const variant = cancelVariantOf(source);
-    if (variant !== undefined) return variant(onError);
+    if (isCancelableStream(source)) return source.cancelingOnUnsubscribe(onError);
     return new Observable<E>((subscriber) => {
       // Tasks seen and not yet finished, by id; a result event finishes its task.
       const open = new Map<string, TaskHandle>();

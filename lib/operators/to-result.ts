@@ -1,7 +1,7 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { PollingStoppedError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
-import { resultVariantOf } from '../core/result-variant.js';
+import { TaskStream } from '../core/poll-task.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /**
@@ -9,14 +9,16 @@ import type { TaskSnapshot } from '../snapshot.js';
  * errors pass through. A stream that completes without a result (cut short by `take`, say) errors with
  * {@link PollingStoppedError} rather than completing empty.
  *
- * Placed directly on {@link pollTask$} (or on its `cancelOnUnsubscribe()` variant), it asks the engine for the
- * result alone: no progress events are built and no subscription sits in between. The outcome is the same.
+ * Placed directly on {@link pollTask$}'s {@link TaskStream} (or on its `cancelOnUnsubscribe()` variant), it
+ * returns the stream's `results()`: no progress events are built and no subscription sits in between. The
+ * outcome is the same.
  *
  * @example
  * const report = await firstValueFrom(pollTask$(source).pipe(toResult()));
  */
 export function toResult<R>(): OperatorFunction<TaskEvent<R>, R> {
-  return (source) => resultVariantOf<R>(source) ?? new Observable<R>((subscriber) => source.subscribe(new ResultOnly(subscriber)));
+  return (source) =>
+    source instanceof TaskStream ? (source as TaskStream<R>).results() : new Observable<R>((subscriber) => source.subscribe(new ResultOnly(subscriber)));
 }
 
 /** toResult's observer: prototype methods, so a subscription costs one small object and no closures. */

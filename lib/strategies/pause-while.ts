@@ -1,4 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
+import { strategyOf } from '../core/loop.js';
+import { planOfStrategy } from '../core/plan.js';
 import type { TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy, PollStrategy } from './poll-strategy.js';
 
@@ -7,8 +9,13 @@ import type { AnyPollStrategy, PollStrategy } from './poll-strategy.js';
  * and goes out at once when `paused$` says `false` again. Nothing is requested while paused, and nothing is
  * lost: the wait simply continues. Pair it with {@link documentHidden$} to stop polling while the page is hidden.
  *
- * `paused$` is subscribed for each request and should tell its current value on subscribe (a
- * `BehaviorSubject`, or a stream with `startWith`); until it has said anything, requests go out.
+ * `paused$` should tell its current value on subscribe (a `BehaviorSubject`, or a stream with `startWith`);
+ * until it has said anything, requests go out. If it errors, the wait ends with that error.
+ *
+ * A strategy with a plan (withBackoff, withInterval, withEta, pollStrategy) stays one loop: the result is
+ * that strategy with `pausedWhile` in its plan (both pauses hold when wrapped twice), and `paused$` is
+ * subscribed once for the whole wait. Any other strategy gets a one-reading stream that waits to send its
+ * request, subscribing `paused$` for each request.
  *
  * @param paused$ - `true` to hold requests, `false` to let them go.
  * @param strategy - the waiting to pause, e.g. `withBackoff()`.
@@ -24,7 +31,31 @@ export function pauseWhile(paused$: Observable<boolean>, strategy: PollStrategy)
   if (typeof strategy !== 'function') {
     throw new TypeError('pauseWhile: give the strategy to pause as the second argument, e.g. pauseWhile(documentHidden$(), withBackoff()).');
   }
+  const plan = planOfStrategy(strategy);
+  if (plan !== undefined) {
+    const pausedWhile = plan.pausedWhile === undefined ? paused$ : eitherPaused(plan.pausedWhile, paused$);
+    return strategyOf(Object.freeze({ ...plan, pausedWhile }));
+  }
   return <R>(readings: Observable<TaskReading<R>>) => (strategy as PollStrategy<R>)(held(readings, paused$));
+}
+
+/** True while either says true (one that has said nothing counts as false). */
+function eitherPaused(first: Observable<boolean>, second: Observable<boolean>): Observable<boolean> {
+  return new Observable<boolean>((subscriber) => {
+    let a = false;
+    let b = false;
+    let said: boolean | undefined;
+    const tell = (): void => {
+      const paused = a || b;
+      if (paused !== said) subscriber.next((said = paused));
+    };
+    const one = first.subscribe({ next: (value) => ((a = value === true), tell()), error: (error: unknown) => subscriber.error(error) });
+    const two = second.subscribe({ next: (value) => ((b = value === true), tell()), error: (error: unknown) => subscriber.error(error) });
+    return () => {
+      one.unsubscribe();
+      two.unsubscribe();
+    };
+  });
 }
 
 /** `readings`, subscribed only once `paused$` last said false (or said nothing). */

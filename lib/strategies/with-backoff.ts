@@ -1,9 +1,9 @@
-import { backoffDelay } from './backoff-delay.js';
-import { defaultRandom } from '../core/clock.js';
-import { rebuildable } from '../core/rebuild.js';
-import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../core/loop.js';
-import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
-import type { AnyPollStrategy } from './poll-strategy.js';
+import { strategyOf } from '../core/loop.js';
+import { loopOptionRecord, planOf, type LoopOptions, type PlannedStrategy } from '../core/plan.js';
+import { checkOptions, optionNames } from '../util/options.js';
+import { backoffSchedule, checkBackoff, type JitterRange } from './backoff-delay.js';
+
+export type { JitterRange } from './backoff-delay.js';
 
 /** Options of {@link withBackoff}. Every option is optional; bad values throw a TypeError naming the option. */
 export interface WithBackoffConfig extends LoopOptions {
@@ -36,20 +36,7 @@ export interface WithBackoffConfig extends LoopOptions {
   readonly random?: () => number;
 }
 
-/** A jitter range: each delay is multiplied by `1 + U(min, max)`, with -1 ≤ min ≤ max ≤ 1. */
-export interface JitterRange {
-  readonly min: number;
-  readonly max: number;
-}
-
-const optionNames = [
-  'initialDelayMs',
-  'factor',
-  'maxDelayMs',
-  'jitter',
-  'random',
-  ...loopOptionNames,
-] as const;
+const names = optionNames<WithBackoffConfig>({ initialDelayMs: true, factor: true, maxDelayMs: true, jitter: true, random: true, ...loopOptionRecord });
 
 /**
  * A strategy that asks again after a growing delay: delay n (1-based, counting every wait) is
@@ -62,7 +49,8 @@ const optionNames = [
  *   raised. Other errors (4xx, {@link DecodeError}, task failures) are raised at once.
  * - Stops asking after a terminal reading.
  *
- * The returned strategy keeps no state of its own: every subscription starts from delay 1.
+ * The strategy keeps no state of its own: every subscription starts from delay `startAtWait`. Its `plan` is
+ * what it does, every default filled in (the schedule is a {@link BackoffSchedule}).
  *
  * @throws TypeError naming the option, for an unknown option or a value out of range.
  *
@@ -70,42 +58,10 @@ const optionNames = [
  * // Affinity's SDK timing: 2 s, growing by half, up to 30 s.
  * pollTask$(source, withBackoff({ initialDelayMs: 2000, factor: 1.5, maxDelayMs: 30_000 }))
  */
-export function withBackoff(config?: WithBackoffConfig): AnyPollStrategy {
+export function withBackoff(config?: WithBackoffConfig): PlannedStrategy {
   const fn = 'withBackoff';
-  checkOptions(fn, config, optionNames);
+  checkOptions(fn, config, names);
   const options = config ?? {};
-  const settings = checkLoopOptions(fn, options);
-  const initialDelayMs = checkNumber(fn, 'initialDelayMs', options.initialDelayMs, 1000);
-  const factor = checkNumber(fn, 'factor', options.factor, 1.5, { min: 1 });
-  const maxDelayMs = checkNumber(fn, 'maxDelayMs', options.maxDelayMs, Math.max(30_000, initialDelayMs));
-  if (maxDelayMs < initialDelayMs) {
-    throw new TypeError(
-      `${fn}: option "maxDelayMs" (${maxDelayMs}) must be at least "initialDelayMs" (${initialDelayMs}); raise maxDelayMs or lower initialDelayMs.`,
-    );
-  }
-  const [jitterMin, jitterMax] = checkJitter(fn, options.jitter);
-  const random = checkFunction(fn, 'random', options.random, defaultRandom);
-
-  const shape = { initialDelayMs, factor, maxDelayMs, jitterMin, jitterMax };
-  const delay = (wait: number): number => backoffDelay(shape, wait, random);
-  return rebuildable(
-    // Stateless (the wait count comes from the loop), so every subscription shares one delay function.
-    pollLoop(settings, () => delay),
-    (changes) => withBackoff({ ...options, ...changes }),
-  );
-}
-
-function checkJitter(fn: string, jitter: unknown): [number, number] {
-  if (typeof jitter === 'object' && jitter !== null) {
-    checkOptions(`${fn}: jitter`, jitter, ['min', 'max']);
-    const { min, max } = jitter as Partial<JitterRange>;
-    const low = checkNumber(fn, 'jitter.min', min, NaN, { min: -1, max: 1 });
-    const high = checkNumber(fn, 'jitter.max', max, NaN, { min: -1, max: 1 });
-    if (Number.isNaN(low) || Number.isNaN(high) || low > high) {
-      throw new TypeError(`${fn}: option "jitter" as a range needs numbers min ≤ max between -1 and 1, e.g. { min: 0, max: 0.1 }.`);
-    }
-    return [low, high];
-  }
-  const spread = checkNumber(fn, 'jitter', jitter, 0.1, { max: 1 });
-  return [-spread, spread];
+  const plan = planOf(fn, options, backoffSchedule(checkBackoff(fn, options)));
+  return strategyOf(plan);
 }

@@ -1,10 +1,9 @@
-import { backoffDelay } from './backoff-delay.js';
 import { defaultRandom } from '../core/clock.js';
+import { strategyOf } from '../core/loop.js';
+import { loopOptionRecord, planOf, type DelayFunction, type LoopOptions, type PlannedStrategy, type PollSchedule } from '../core/plan.js';
+import { checkFunction, checkNumber, checkOptions, optionNames } from '../util/options.js';
+import { backoffDelay } from './backoff-delay.js';
 import { etaOf, type ProgressPoint } from './eta-estimate.js';
-import { checkLoopOptions, loopOptionNames, pollLoop, type LoopOptions } from '../core/loop.js';
-import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
-import { rebuildable } from '../core/rebuild.js';
-import type { AnyPollStrategy } from './poll-strategy.js';
 
 /** Options of {@link withEta}. Every option is optional; bad values throw a TypeError naming the option. */
 export interface WithEtaConfig extends LoopOptions {
@@ -20,7 +19,7 @@ export interface WithEtaConfig extends LoopOptions {
   readonly maxDelayMs?: number;
   /**
    * Around the estimated end, ask this often; once the end has passed well without the task ending, the delay
-   * grows ×1.5 up to `maxDelayMs`: a late task is asked about soon, one that stalls is not hammered.
+   * grows ×1.25 each time up to `maxDelayMs`: a late task is asked about soon, one that stalls is not hammered.
    * @default 900
    */
   readonly finalDelayMs?: number;
@@ -42,7 +41,26 @@ export interface WithEtaConfig extends LoopOptions {
   readonly random?: () => number;
 }
 
-const optionNames = ['minDelayMs', 'maxDelayMs', 'finalDelayMs', 'initialDelayMs', 'samples', 'random', ...loopOptionNames] as const;
+const names = optionNames<WithEtaConfig>({
+  minDelayMs: true,
+  maxDelayMs: true,
+  finalDelayMs: true,
+  initialDelayMs: true,
+  samples: true,
+  random: true,
+  ...loopOptionRecord,
+});
+
+/** The schedule of {@link withEta}: its fields are {@link WithEtaConfig}'s, checked, with defaults filled in. */
+export interface EtaSchedule extends PollSchedule {
+  readonly kind: 'eta';
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly finalDelayMs: number;
+  readonly initialDelayMs: number;
+  readonly samples: number;
+  readonly random: () => number;
+}
 
 /**
  * A strategy that uses the progress the service reports: it estimates when the task will end from the progress
@@ -61,11 +79,16 @@ const optionNames = ['minDelayMs', 'maxDelayMs', 'finalDelayMs', 'initialDelayMs
  * // A render farm that reports progress: few requests, and the result soon after the render ends.
  * pollTask$(renderJob, withEta())
  */
-export function withEta(config?: WithEtaConfig): AnyPollStrategy {
+export function withEta(config?: WithEtaConfig): PlannedStrategy {
   const fn = 'withEta';
-  checkOptions(fn, config, optionNames);
+  checkOptions(fn, config, names);
   const options = config ?? {};
-  const settings = checkLoopOptions(fn, options);
+  const schedule: EtaSchedule = Object.freeze({ kind: 'eta', ...checkEta(fn, options), delays: etaDelays });
+  return strategyOf(planOf(fn, options, schedule));
+}
+
+/** The schedule fields of `options` checked for `fn`, with withEta's defaults. */
+function checkEta(fn: string, options: Partial<Omit<EtaSchedule, 'kind' | 'delays'>>): Omit<EtaSchedule, 'kind' | 'delays'> {
   const minDelayMs = checkNumber(fn, 'minDelayMs', options.minDelayMs, 250);
   const maxDelayMs = checkNumber(fn, 'maxDelayMs', options.maxDelayMs, Math.max(120_000, minDelayMs));
   if (maxDelayMs < minDelayMs) {
@@ -75,50 +98,53 @@ export function withEta(config?: WithEtaConfig): AnyPollStrategy {
   const initialDelayMs = checkNumber(fn, 'initialDelayMs', options.initialDelayMs, 1000);
   const samples = checkNumber(fn, 'samples', options.samples, 10, { min: 2, max: 100, integer: true });
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
+  return { minDelayMs, maxDelayMs, finalDelayMs, initialDelayMs, samples, random };
+}
+
+/** Progress must have moved this much before it is trusted (the estimate's margin covers the rest of the noise). */
+const minProgressSpan = 0.05;
+/** How much each delay grows while progress stalls or the estimated end has passed. */
+const lateGrowth = 1.25;
+
+function etaDelays(this: EtaSchedule): DelayFunction {
+  // Checked again: a copy of the schedule with a changed field delays by it.
+  const { minDelayMs, maxDelayMs, finalDelayMs, initialDelayMs, samples, random } = checkEta('eta schedule', this);
   const fallback = { initialDelayMs, factor: 1.5, maxDelayMs: Math.max(initialDelayMs, Math.min(30_000, maxDelayMs)), jitterMin: -0.1, jitterMax: 0.1 };
   const clamp = (ms: number): number => Math.min(maxDelayMs, Math.max(minDelayMs, ms));
-  // Progress must have moved this much before it is trusted (the estimate's margin covers the rest of the noise).
-  const minProgressSpan = 0.05;
-
-  return rebuildable(
-    pollLoop(settings, () => {
-      // Per subscription: the first progress point (a long baseline steadies the slope), the latest ones,
-      // whether the estimate is trusted yet, and how many delays have passed since the estimated end.
-      let first: ProgressPoint | undefined;
-      const latest: ProgressPoint[] = [];
-      let trusted = false;
-      let late = 0;
-      return (wait, reading, scheduler) => {
-        const now = scheduler.now();
-        if (reading?.progress !== undefined) {
-          const point = { at: now, progress: reading.progress };
-          first ??= point;
-          latest.push(point);
-          if (latest.length > samples - 1) latest.shift();
-        }
-        const points = first !== undefined && latest[0] !== first ? [first, ...latest] : latest;
-        // Trust the progress once it has moved clearly beyond reading noise, over three readings; from then on
-        // the wait follows the estimate.
-        if (!trusted && points.length >= 3 && points[points.length - 1]!.progress - first!.progress >= minProgressSpan) trusted = true;
-        if (!trusted) return backoffDelay(fallback, wait, random);
-        const eta = etaOf(points);
-        // Progress that stopped going up: ask less and less often until it moves again.
-        if (eta === undefined) return clamp(finalDelayMs * Math.pow(1.25, ++late));
-        // Ask densely from a little before the estimated end (by its uncertainty) to a little after it; before
-        // that, jump toward it, never further ahead than three times as far as the readings reach back.
-        const margin = Math.max(minDelayMs, 1.25 * eta.spread);
-        if (now < eta.at - margin) {
-          // Cover most of the way (the estimate sharpens on the way), and no hop shorter than the dense pace.
-          const hop = Math.min(0.8 * (eta.at - margin - now), 3 * (now - first!.at));
-          return clamp(Math.max(finalDelayMs, hop));
-        }
-        if (now < eta.at + margin) {
-          late = 0;
-          return clamp(finalDelayMs);
-        }
-        return clamp(finalDelayMs * Math.pow(1.25, ++late));
-      };
-    }),
-    (changes) => withEta({ ...options, ...changes }),
-  );
+  // Per subscription: the first progress point (a long baseline steadies the slope), the latest ones,
+  // whether the estimate is trusted yet, and how many delays have passed since the estimated end.
+  let first: ProgressPoint | undefined;
+  const latest: ProgressPoint[] = [];
+  let trusted = false;
+  let late = 0;
+  return (wait, reading, scheduler) => {
+    const now = scheduler.now();
+    if (reading?.progress !== undefined) {
+      const point = { at: now, progress: reading.progress };
+      first ??= point;
+      latest.push(point);
+      if (latest.length > samples - 1) latest.shift();
+    }
+    const points = first !== undefined && latest[0] !== first ? [first, ...latest] : latest;
+    // Trust the progress once it has moved clearly beyond reading noise, over three readings; from then on
+    // the wait follows the estimate.
+    if (!trusted && points.length >= 3 && points[points.length - 1]!.progress - first!.progress >= minProgressSpan) trusted = true;
+    if (!trusted) return backoffDelay(fallback, wait, random);
+    const eta = etaOf(points);
+    // Progress that stopped going up: ask less and less often until it moves again.
+    if (eta === undefined) return clamp(finalDelayMs * Math.pow(lateGrowth, ++late));
+    // Ask densely from a little before the estimated end (by its uncertainty) to a little after it; before
+    // that, jump toward it, never further ahead than three times as far as the readings reach back.
+    const margin = Math.max(minDelayMs, 1.25 * eta.spread);
+    if (now < eta.at - margin) {
+      // Cover most of the way (the estimate sharpens on the way), and no hop shorter than the dense pace.
+      const hop = Math.min(0.8 * (eta.at - margin - now), 3 * (now - first!.at));
+      return clamp(Math.max(finalDelayMs, hop));
+    }
+    if (now < eta.at + margin) {
+      late = 0;
+      return clamp(finalDelayMs);
+    }
+    return clamp(finalDelayMs * Math.pow(lateGrowth, ++late));
+  };
 }

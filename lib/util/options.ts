@@ -14,6 +14,17 @@ export function show(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The option names of a config type `T`, from a record that has every key of `T` and no other: a name added
+ * to `T` and forgotten here, or left here after it left `T`, is a type error.
+ *
+ * @example
+ * const names = optionNames<WaitOptions<unknown>>({ strategy: true, timeoutMs: true, signal: true, cancelOnAbort: true, onProgress: true });
+ */
+export function optionNames<T>(record: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
+  return Object.keys(record) as (keyof T & string)[];
+}
+
 /** Throws unless `options` is undefined or a plain object whose keys are all in `known`. */
 export function checkOptions(fn: string, options: unknown, known: readonly string[]): void {
   if (options === undefined) return;

@@ -1,5 +1,6 @@
 import { asyncScheduler, lastValueFrom, take, toArray } from 'rxjs';
 import {
+  pollStrategy,
   DecodeError,
   TransportError,
   UnknownStatusError,
@@ -12,7 +13,7 @@ import type { Fetch } from '../../lib/http/index.js';
 import { simulatedSource, startTaskServer, type FaultSpec, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, run } from '../helpers/sim.js';
 import { trackingScheduler } from '../helpers/sources.js';
-import { rebuilt } from '../../lib/core/rebuild.js';
+import { planOfStrategy } from '../../lib/core/plan.js';
 
 const quick = withInterval(0);
 const tenYears = 10 * 365 * 24 * 3600 * 1000;
@@ -93,7 +94,7 @@ describe.each(dialects)('the fault matrix for %s', (dialect) => {
     for (const fault of row.faults(other)) sim.fault({ ...fault, taskId: task.id });
     // The strategy's timers are counted, so the test can tell that nothing is left running afterwards.
     const timers = trackingScheduler(asyncScheduler);
-    const strategy = rebuilt(row.strategy ?? quick, { scheduler: timers })!;
+    const strategy = pollStrategy({ ...planOfStrategy(row.strategy ?? quick)!, scheduler: timers });
     const outcome = await run(simulatedSource(task, row.options ?? {}), strategy);
     expect(timers.pending).toBe(0);
     if (row.ends === 'result') {
