@@ -1,5 +1,6 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { scheduleAfter } from '../core/clock.js';
+import { clockOfWait, enterClock, leaveClock } from '../core/wait-scope.js';
 
 /** What a gate has done so far. */
 export interface GateStats {
@@ -75,6 +76,8 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
       new Observable<T>((subscriber) => {
         let inner: Subscription | undefined;
         let released = false;
+        // A request let through later is still one of the wait that sent it: it keeps that wait's clock.
+        const clock = clockOfWait();
         const release = (): void => {
           if (released) return;
           released = true;
@@ -84,17 +87,23 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
         const ticket: Ticket = {
           waiting: true,
           start() {
-            inner = request.subscribe({
-              next: (value) => subscriber.next(value),
-              error: (error: unknown) => {
-                release();
-                subscriber.error(error);
-              },
-              complete: () => {
-                release();
-                subscriber.complete();
-              },
-            });
+            const outer = clock === undefined ? undefined : enterClock(clock);
+            try {
+              inner = request.subscribe(observer);
+            } finally {
+              if (clock !== undefined) leaveClock(outer);
+            }
+          },
+        };
+        const observer = {
+          next: (value: T) => subscriber.next(value),
+          error: (error: unknown) => {
+            release();
+            subscriber.error(error);
+          },
+          complete: () => {
+            release();
+            subscriber.complete();
           },
         };
         queue.push(ticket);

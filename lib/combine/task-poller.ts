@@ -2,7 +2,7 @@ import { defer, Observable, type Observer, type SchedulerLike, type Subscriber, 
 import type { TaskEvent } from '../events.js';
 import { fireCancel, type CancelableStream, type CancelErrorHandler } from '../core/cancel.js';
 import { defaultScheduler } from '../core/clock.js';
-import { outsideDeadlines } from '../core/deadline-scope.js';
+import { outsideDeadlines } from '../core/wait-scope.js';
 import { planTask, runTask, type TaskPlan } from '../core/engine.js';
 import { checkSource } from '../core/handle.js';
 import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';

@@ -19,6 +19,7 @@ import { defaultScheduler } from './clock.js';
 import { createHandle } from './handle.js';
 import { Loop } from './loop.js';
 import { planOfStrategy, type PollPlan } from './plan.js';
+import { enterClock, leaveClock } from './wait-scope.js';
 
 // The engine: one wait for one subscriber, from the first request to the end of the stream. It runs a
 // strategy's plan as a Loop on the source's reads; a strategy without a plan (a user's RxJS operator) is
@@ -79,11 +80,11 @@ function noReading(id: string): SourceContractError {
  * One status request as a stream of exactly one reading, for strategies without a plan (they are operators
  * over it).
  */
-function readOnce<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
+function readOnce<R>(source: TaskSource<R>, scheduler: SchedulerLike): Observable<TaskReading<R>> {
   const { id } = source;
   return new Observable<TaskReading<R>>((subscriber) => {
     let readings = 0;
-    return request(source).subscribe({
+    const observer: Observer<TaskReading<R>> = {
       next(reading) {
         if (++readings === 1) subscriber.next(reading);
         else subscriber.error(secondReading(id));
@@ -95,7 +96,14 @@ function readOnce<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
         if (readings === 0) subscriber.error(noReading(id));
         else subscriber.complete();
       },
-    });
+    };
+    // The request learns the wait's clock while it is subscribed (an HTTP source times its timeout by it).
+    const outer = enterClock(scheduler);
+    try {
+      return request(source).subscribe(observer);
+    } finally {
+      leaveClock(outer);
+    }
   });
 }
 
@@ -183,7 +191,7 @@ class TaskRun<R> implements Unsubscribable {
     }
     let readings: unknown;
     try {
-      readings = plan.strategy(readOnce(plan.source));
+      readings = plan.strategy(readOnce(plan.source, plan.scheduler));
     } catch (error) {
       // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
       this.fail(error);
@@ -324,7 +332,13 @@ class TaskRun<R> implements Unsubscribable {
       return;
     }
     const observer = new ResultObserver(this, snapshot);
-    const fetching = request.subscribe(observer);
+    const outer = enterClock(this.plan.scheduler);
+    let fetching: Subscription;
+    try {
+      fetching = request.subscribe(observer);
+    } finally {
+      leaveClock(outer);
+    }
     if (observer.delivered) fetching.unsubscribe();
     else this.fetching = fetching;
   }

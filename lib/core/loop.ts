@@ -2,7 +2,7 @@ import { Observable, type Observer, type SchedulerAction, type Subscriber, type 
 import { TaskTimeoutError } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import { scheduleAfter } from './clock.js';
-import { timeLeft } from './deadline-scope.js';
+import { enterClock, leaveClock, timeLeft } from './wait-scope.js';
 import { planned, type DelayFunction, type PlannedStrategy, type PollPlan } from './plan.js';
 
 // The one loop behind every strategy that has a plan: run by the engine on a source's reads, or by the
@@ -105,7 +105,7 @@ export abstract class Loop<R> implements Unsubscribable {
 
   /**
    * Starts the loop: the first request now, or after `firstPollDelayMs`. The wait ends at `maxWaitMs`, or
-   * earlier when a timeoutAfter is subscribing the loop's stream now (see deadline-scope).
+   * earlier when a timeoutAfter is subscribing the loop's stream now (see wait-scope).
    */
   start(): void {
     const { firstPollDelayMs, maxWaitMs, scheduler, pausedWhile } = this.plan;
@@ -217,7 +217,14 @@ export abstract class Loop<R> implements Unsubscribable {
       this.requestFailed(error);
       return;
     }
-    const subscription = request.subscribe(this.observer);
+    // The request learns the wait's clock while it is subscribed (an HTTP source times its timeout by it).
+    const outer = enterClock(this.plan.scheduler);
+    let subscription: Subscription;
+    try {
+      subscription = request.subscribe(this.observer);
+    } finally {
+      leaveClock(outer);
+    }
     // The request may have ended, or the loop been stopped, while it was being subscribed.
     if (this.stopped) subscription.unsubscribe();
     else if (!subscription.closed) this.request = subscription;

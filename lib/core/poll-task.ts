@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { TaskEvent } from '../events.js';
 import type { CancelableStream, CancelErrorHandler } from './cancel.js';
 import { planTask, runTask, type TaskPlan } from './engine.js';
@@ -73,6 +73,14 @@ export class TaskStream<R> extends Observable<TaskEvent<R>> implements Cancelabl
    */
   results(): Observable<R> {
     return new ResultObservable(this.plan, this.onCancelError);
+  }
+
+  /**
+   * The clock of this wait: its strategy's `scheduler`, else RxJS's `asyncScheduler`. {@link timeoutAfter}
+   * placed directly on this stream times its deadline by it unless given another.
+   */
+  get scheduler(): SchedulerLike {
+    return this.plan.scheduler;
   }
 
   /** @internal The engine's state, for the subscribe functions. */

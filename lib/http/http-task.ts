@@ -6,6 +6,7 @@ import { defaultRandom } from '../core/clock.js';
 import { decoderFor } from '../util/decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
 import { defaultMaxRetryAfterMs } from '../core/plan.js';
+import { clockOfWait } from '../core/wait-scope.js';
 import { SentSecrets, headerFault } from '../util/redact.js';
 import { withoutQuery } from '../util/urls.js';
 import type { TaskReading } from '../snapshot.js';
@@ -204,7 +205,7 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
   const read$ = fromAbortable<TaskReading<R>>(
     (signal, abort) =>
       // A literal, not a spread of a shared one: V8 copies a spread object by a slower path.
-      send(transport, { method: 'GET', url: statusUrl, checked: true, signal, controller: abort, notFound }).then((answer) => {
+      send(transport, { method: 'GET', url: statusUrl, checked: true, signal, controller: abort, notFound, clock: clockOfWait() }).then((answer) => {
         const reading = readingOf(answer);
         return decode === undefined ? (reading as TaskReading<R>) : decodedReading(reading, decode);
       }),
@@ -219,10 +220,12 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
     resultUrl === undefined
       ? undefined
       : async (last: TaskReading<unknown>, signal: AbortSignal): Promise<unknown> => {
+          // Read now: the wait's clock is handed down only while the request is being subscribed.
+          const clock = clockOfWait();
           const target = resultUrl.call(dialect, statusUrl, last.raw);
           for (let attempt = 1; ; attempt++) {
             try {
-              const answer = await send(transport, { method: 'GET', url: target, signal, notFound });
+              const answer = await send(transport, { method: 'GET', url: target, signal, notFound, clock });
               return selectResult === undefined ? answer.body : selectResult.call(dialect, answer.body);
             } catch (error) {
               const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
@@ -231,7 +234,7 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
               // The task is done; losing its result to one 503 would lose its outcome.
               // A hint past the strategies' default cap is a clock gone wrong, not a plan: the outcome should not
               // wait years for it.
-              await pause(Math.min((error as TransportError).retryAfterMs ?? 1000 * attempt, defaultMaxRetryAfterMs), signal);
+              await pause(Math.min((error as TransportError).retryAfterMs ?? 1000 * attempt, defaultMaxRetryAfterMs), signal, clock);
             }
           }
         };

@@ -1,8 +1,9 @@
 import { reportLater } from '../util/report-later.js';
-import { maxTimerDelay, monotonic } from '../core/clock.js';
+import type { SchedulerLike } from 'rxjs';
+import { defaultScheduler, maxTimerDelay, monotonic, scheduleAfter } from '../core/clock.js';
 
-// The request timeout of HTTP sources: one timer per distinct length, shared by every request in flight.
-// It times real work (a request on the network), so it reads the real clock, not a wait's scheduler.
+// The request timeout of HTTP sources. On the default clock, one real timer per distinct length, shared by
+// every request in flight; a wait on a clock of its own (a virtual one in tests) times its requests by it.
 
 /** A running deadline of {@link startDeadline}: cancel it when the work ended in time. */
 export interface Deadline {
@@ -142,4 +143,15 @@ export function startDeadline(ms: number, onLate: () => void): Deadline {
   let list = deadlineLists.get(ms);
   if (list === undefined) deadlineLists.set(ms, (list = new DeadlineList(ms)));
   return list.add(onLate);
+}
+
+/**
+ * The timeout of one request of a wait on `clock`: {@link startDeadline}'s shared real timer on the default
+ * clock (or outside a wait), else a timer of `clock`, so that on virtual time a request times out in virtual
+ * time.
+ */
+export function requestDeadline(clock: SchedulerLike | undefined, ms: number, onLate: () => void): Deadline {
+  if (clock === undefined || clock === defaultScheduler) return startDeadline(ms, onLate);
+  const timer = scheduleAfter(clock, onLate, ms);
+  return { cancel: () => timer.unsubscribe() };
 }

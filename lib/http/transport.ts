@@ -1,6 +1,7 @@
+import type { SchedulerLike } from 'rxjs';
 import { DecodeError, TransportError, UnsafeUrlError, isPollTaskError } from '../errors.js';
 import { defaultScheduler, scheduleAfter, wallClock } from '../core/clock.js';
-import { startDeadline } from './request-deadline.js';
+import { requestDeadline } from './request-deadline.js';
 import { excerpt } from '../util/excerpt.js';
 import { headerFault, mayHoldSecret, redactError, redactJson, redactText, redactUrl, secretsOf, type SentSecrets } from '../util/redact.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js';
@@ -69,6 +70,8 @@ export interface HttpRequest {
   readonly controller?: RequestAbort | undefined;
   /** What a 404 means here, said in the error message (e.g. "the task data expired"); worked out only then. */
   readonly notFound: string | (() => string);
+  /** The clock of the wait that sends this request (see clockOfWait): the request timeout is timed by it. */
+  readonly clock?: SchedulerLike | undefined;
 }
 
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
@@ -328,7 +331,7 @@ export async function send(transport: Transport, request: HttpRequest): Promise<
       request.signal.addEventListener('abort', stop, { once: true });
       if (request.signal.aborted) controller.abort();
     }
-    const deadline = startDeadline(transport.requestTimeoutMs, () => {
+    const deadline = requestDeadline(request.clock, transport.requestTimeoutMs, () => {
       timedOut = true;
       controller.abort();
     });
@@ -476,14 +479,14 @@ function networkError(
   );
 }
 
-/** Waits `ms` (however long) on the default scheduler, or rejects when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms` (however long) on `clock`, or rejects when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal, clock: SchedulerLike = defaultScheduler): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       signal.removeEventListener('abort', aborted);
       resolve();
     };
-    const timer = scheduleAfter(defaultScheduler, done, ms);
+    const timer = scheduleAfter(clock, done, ms);
     const aborted = (): void => {
       timer.unsubscribe();
       reject(signal.reason);

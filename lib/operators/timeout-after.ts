@@ -1,7 +1,8 @@
 import { Observable, type MonoTypeOperatorFunction, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
 import { TaskTimeoutError } from '../errors.js';
 import { defaultScheduler, scheduleAfter } from '../core/clock.js';
-import { withinDeadline } from '../core/deadline-scope.js';
+import { TaskStream } from '../core/poll-task.js';
+import { withinDeadline } from '../core/wait-scope.js';
 import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
@@ -16,7 +17,7 @@ export interface TimeoutAfterConfig {
   readonly deadline?: Date | number;
   /**
    * The scheduler that times the deadline.
-   * @default asyncScheduler
+   * @default the clock of the wait when placed directly on {@link pollTask$} (its strategy's `scheduler`), else asyncScheduler
    */
   readonly scheduler?: SchedulerLike;
 }
@@ -59,10 +60,12 @@ export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfter
   }
   const ms = checkNumber(fn, 'ms', options.ms, Infinity, { allowInfinity: true });
   const deadline = checkDeadline(fn, options.deadline);
-  const scheduler = checkScheduler(fn, options.scheduler, defaultScheduler);
+  const given = options.scheduler === undefined ? undefined : checkScheduler(fn, options.scheduler, defaultScheduler);
 
-  return (source) =>
-    new Observable<E>((subscriber) => {
+  return (source) => {
+    // Directly on a wait, the deadline is timed by the wait's own clock: one clock per wait.
+    const scheduler = given ?? (source instanceof TaskStream ? (source as TaskStream<unknown>).scheduler : defaultScheduler);
+    return new Observable<E>((subscriber) => {
       const startedAt = scheduler.now();
       const allowed = Math.max(0, Math.min(ms, deadline - startedAt));
       let last: TaskSnapshot | undefined;
@@ -86,6 +89,7 @@ export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfter
       // A polling loop started by this subscribe plans one last poll shortly before the deadline.
       return withinDeadline(startedAt + allowed, scheduler, () => source.subscribe(observer));
     });
+  };
 }
 
 function checkDeadline(fn: string, deadline: unknown): number {

@@ -8,6 +8,7 @@ import {
   pauseWhile,
   pollStrategy,
   pollTask$,
+  timeoutAfter,
   toResult,
   cancelOnUnsubscribe,
   withBackoff,
@@ -242,5 +243,43 @@ describe('TaskStream, what pollTask$ returns', () => {
     const source = scriptedSource<number>('t', () => new Observable<TaskReading<number>>(() => undefined), { cancel: () => of() });
     pollTask$(source).pipe(cancelOnUnsubscribe()).subscribe().unsubscribe();
     expect(source.cancels).toBe(1);
+  });
+});
+
+describe('one clock per wait, beyond the loop', () => {
+  /** A fetch that never answers, and rejects as fetch does when its signal aborts. */
+  const silent = (_url: unknown, init?: { signal?: AbortSignal }): Promise<Response> =>
+    new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+
+  /** Runs virtual time until `done()`, letting promises settle between flushes. */
+  async function runUntil(scheduler: VirtualTimeScheduler, done: () => boolean): Promise<void> {
+    for (let turn = 0; turn < 1000 && !done(); turn++) {
+      scheduler.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  it('times an HTTP request\'s timeout by the wait\'s clock: a minute-long timeout passes in virtual time', async () => {
+    const { httpTask, benchling } = await import('../../lib/http/index.js');
+    const scheduler = new VirtualTimeScheduler();
+    const source = httpTask({ url: 'https://api.example.com/api/v2/tasks/1', dialect: benchling, fetch: silent as never, requestTimeoutMs: 60_000 });
+    let error: unknown;
+    pollTask$(source, withInterval(1000, { scheduler, maxConsecutiveErrors: 2 })).subscribe({ error: (e: unknown) => (error = e) });
+    await runUntil(scheduler, () => error !== undefined);
+    expect(error).toMatchObject({ kind: 'transport', retryable: true });
+    // Three requests, each cut at 60 s of virtual time, with 1 s between them.
+    expect(scheduler.now()).toBe(3 * 60_000 + 2 * 1000);
+  });
+
+  it('times timeoutAfter placed directly on pollTask$ by the wait\'s clock', () => {
+    const scheduler = new VirtualTimeScheduler();
+    let error: unknown;
+    pollTask$(slowTask(scheduler, 1_000_000, 10), withInterval(1000, { scheduler }))
+      .pipe(timeoutAfter(5000))
+      .subscribe({ error: (e: unknown) => (error = e) });
+    scheduler.flush();
+    expect(error).toBeInstanceOf(TaskTimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 5000, elapsedMs: 5000 });
+    expect(scheduler.now()).toBe(5000);
   });
 });

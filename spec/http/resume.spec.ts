@@ -45,7 +45,8 @@ describe('serializeTask and resumeTask$', () => {
     const timers = trackingScheduler(asyncScheduler);
     await lastValueFrom(resumeTask$(token, { allowedOrigins: [sim.url], strategy: withBackoff({ initialDelayMs: 1, factor: 2, jitter: 0, scheduler: timers }) }));
     // Three polls were made before: the next wait is the third of the schedule (4 ms), then 8; six reads in all.
-    expect(timers.scheduled).toEqual([4, 8]);
+    // Each of the three new requests has its timeout (30 s by default) on the wait's clock too.
+    expect(timers.scheduled).toEqual([30_000, 4, 30_000, 8, 30_000]);
   });
 
   it('elapsedMs goes on from when the wait first started', async () => {

@@ -1,9 +1,12 @@
 import type { SchedulerLike } from 'rxjs';
 
-// How timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
-// shortly before then instead of sleeping past it. The loop starts while timeoutAfter subscribes its source
-// (pollTask$ subscribes synchronously), so the deadline is handed down for the length of that call, the way
-// a call stack would, rather than through a field every strategy and source would have to carry.
+// What a wait hands down to the code it subscribes, for the length of that call, the way a call stack would,
+// rather than through a field every strategy and source would have to carry:
+// - timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
+//   shortly before then instead of sleeping past it (the loop starts while timeoutAfter subscribes its
+//   source: pollTask$ subscribes synchronously);
+// - the engine tells a request it sends which clock the wait runs on, so that an HTTP source times its
+//   request timeout by it (a source's read starts while the request is subscribed).
 
 /** A deadline in force: the wait ends at `at` by `scheduler`'s clock; `outer` is the one around it. */
 export interface AmbientDeadline {
@@ -49,4 +52,26 @@ export function timeLeft(): number {
     left = Math.min(left, deadline.at - deadline.scheduler.now());
   }
   return left;
+}
+
+let clock: SchedulerLike | undefined;
+
+/**
+ * Makes `scheduler` the clock of the wait while a request of it is subscribed; returns the clock it replaced,
+ * for {@link leaveClock} (a pair rather than a callback: it runs for every request).
+ */
+export function enterClock(scheduler: SchedulerLike): SchedulerLike | undefined {
+  const outer = clock;
+  clock = scheduler;
+  return outer;
+}
+
+/** Gives back the clock {@link enterClock} replaced. */
+export function leaveClock(outer: SchedulerLike | undefined): void {
+  clock = outer;
+}
+
+/** The clock of the wait whose request is being subscribed now, or undefined outside of one. */
+export function clockOfWait(): SchedulerLike | undefined {
+  return clock;
 }
