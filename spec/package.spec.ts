@@ -59,13 +59,19 @@ describe('the built package', () => {
     expect(JSON.parse(esm.stdout)).toEqual(expected);
   });
 
-  it('ships type declarations for both formats, and marks each format for Node', () => {
+  it('ships type declarations for both formats, and marks each format for Node and for bundlers', () => {
     for (const entry of ['index.d.ts', 'http/index.d.ts', 'testing/index.d.ts']) {
       expect(existsSync(join(dist, 'esm', entry))).toBe(true);
       expect(existsSync(join(dist, 'cjs', entry))).toBe(true);
     }
-    expect(JSON.parse(readFileSync(join(dist, 'esm', 'package.json'), 'utf8'))).toEqual({ type: 'module' });
-    expect(JSON.parse(readFileSync(join(dist, 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    // Bundlers read the nearest package.json: without sideEffects here they keep every module the entry names,
+    // and the browser map leaves cross-fetch out of browser bundles (spec/import-graph.spec.ts).
+    const browser = { './http/cross-fetch.js': './http/cross-fetch.browser.js' };
+    expect(JSON.parse(readFileSync(join(dist, 'esm', 'package.json'), 'utf8'))).toEqual({ type: 'module', sideEffects: false, browser });
+    expect(JSON.parse(readFileSync(join(dist, 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs', sideEffects: false, browser });
+    for (const format of ['esm', 'cjs']) {
+      for (const file of [...Object.keys(browser), ...Object.values(browser)]) expect(existsSync(join(dist, format, file))).toBe(true);
+    }
   });
 
   /** The bare imports reachable from an ESM entry file, checking each file for Node-only globals on the way. */

@@ -1,6 +1,6 @@
-import crossFetch, { Request as CrossFetchRequest } from 'cross-fetch';
 import type { RequestAbort } from '../util/abortable.js';
 import { reportLater } from '../util/report-later.js';
+import { crossFetch, type CrossFetch } from './cross-fetch.js';
 import type { Fetch } from './transport.js';
 
 type AbortListener = ((event: AbortEvent) => void) | { handleEvent(event: AbortEvent): void };
@@ -73,10 +73,10 @@ Object.defineProperty(LightAbort, 'name', { value: 'AbortSignal' });
 let crossFetchTakesLight: boolean | undefined;
 
 /** Whether cross-fetch's Request takes a LightAbort as its signal: asked once, of the Request class itself. */
-function lightAccepted(): boolean {
+function lightAccepted(ponyfill: CrossFetch): boolean {
   if (crossFetchTakesLight === undefined) {
     try {
-      const request = new CrossFetchRequest('http://127.0.0.1/', { signal: new LightAbort().signal });
+      const request = new ponyfill.Request('http://127.0.0.1/', { signal: new LightAbort().signal });
       crossFetchTakesLight = (request as { signal?: unknown }).signal instanceof LightAbort;
     } catch {
       crossFetchTakesLight = false;
@@ -124,8 +124,9 @@ const crossFetchKind: FetchKind = {
 /**
  * The {@link FetchKind} of `fetch`: cross-fetch's own fetch when its Request takes a light signal; any other
  * fetch (the platform's, or a function that wraps cross-fetch: what it does with the signal and the headers is
- * not known here) is treated as the platform's.
+ * not known here) is treated as the platform's. A browser build carries no cross-fetch (see cross-fetch.ts): every
+ * fetch is treated as the platform's there.
  */
 export function fetchKindOf(fetch: Fetch): FetchKind {
-  return fetch === (crossFetch as Fetch) && lightAccepted() ? crossFetchKind : anyFetch;
+  return crossFetch !== undefined && fetch === crossFetch.fetch && lightAccepted(crossFetch) ? crossFetchKind : anyFetch;
 }

@@ -1,4 +1,3 @@
-import crossFetch from 'cross-fetch';
 import type * as t from 'io-ts';
 import { TransportError, UnknownStatusError, isPollTaskError } from '../errors.js';
 import { fromAbortable } from '../util/abortable.js';
@@ -14,6 +13,7 @@ import type { TaskSource } from '../task-source.js';
 import { assembleSource, decodedReading, resultDecoder } from '../util/assemble-source.js';
 import { isDialect, type Dialect, type DialectReading } from './dialect.js';
 import { pause, send, sentHeaders, type Fetch, type HeadersOption, type HttpAnswer, type Transport } from './transport.js';
+import { crossFetch } from './cross-fetch.js';
 import { fetchKindOf } from './fetch-kind.js';
 import { allowedOriginsOf, checkUrl } from './url-guard.js';
 
@@ -28,7 +28,7 @@ export interface HttpSourceOptions<R> {
   readonly headers?: HeadersOption;
   /**
    * The `fetch` to send requests with: pass one that signs requests for services that need it (SigV4).
-   * @default the platform's `fetch` (browsers, Node 18+), else cross-fetch
+   * @default the platform's `fetch` (browsers, Node 18+), else cross-fetch (not in browser bundles, which leave it out)
    */
   readonly fetch?: Fetch;
   /**
@@ -96,7 +96,11 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
       if (fault !== undefined) throw new TypeError(`${fn}: ${fault}.`);
     }
   }
-  const fetch = checkFunction(fn, 'fetch', options.fetch, defaultFetch);
+  if (options.fetch === undefined && defaultFetch === undefined) {
+    throw new TypeError(`${fn}: this platform has no fetch, and this build carries no cross-fetch (browser bundles leave it out): give option "fetch".`);
+  }
+  // defaultFetch is only read when options.fetch is undefined, and then it is defined (checked above).
+  const fetch = checkFunction(fn, 'fetch', options.fetch, defaultFetch as Fetch);
   return {
     fetch,
     headers,
@@ -113,9 +117,10 @@ export function transportFor(fn: string, options: HttpSourceOptions<unknown>, ur
 
 // The platform's fetch where there is one: it lets a redirect be checked before it is followed
 // (redirect: 'manual'), streams bodies, and notices a body cut mid-way, where cross-fetch's Node version
-// (node-fetch 2) waits for the request timeout and its browser version (XHR) follows redirects unchecked.
+// (node-fetch 2) waits for the request timeout and its browser version (XHR) follows redirects unchecked. A
+// browser bundle carries no cross-fetch (see cross-fetch.ts): without a platform fetch there is no default.
 const platformFetch = (globalThis as { fetch?: Fetch }).fetch;
-const defaultFetch: Fetch = typeof platformFetch === 'function' ? (url, init) => platformFetch(url, init) : (crossFetch as Fetch);
+const defaultFetch: Fetch | undefined = typeof platformFetch === 'function' ? (url, init) => platformFetch(url, init) : crossFetch?.fetch;
 
 function clampProgress(progress: number | undefined): number | undefined {
   if (typeof progress !== 'number' || !Number.isFinite(progress)) return undefined;

@@ -3,9 +3,10 @@ import { efficiency } from './efficiency';
 import { engine } from './engine';
 import { http } from './http';
 import { scale } from './scale';
+import { size } from './size';
 import { soak } from './soak';
 
-const benches: Record<string, () => Promise<void>> = { efficiency, engine, http, scale, soak };
+const benches: Record<string, () => Promise<void>> = { efficiency, engine, http, scale, size, soak };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
