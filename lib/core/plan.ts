@@ -151,12 +151,9 @@ function isRetryableTransportError(error: unknown): boolean {
   return isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable === true;
 }
 
-/** The plan of `options` (checked, defaults filled in) with `schedule`; throws a TypeError naming a bad option of `fn`. */
+/** The plan of `options` (checked, defaults filled in; `pausedWhile` is taken as it is) with `schedule`; throws a TypeError naming a bad option of `fn`. */
 export function planOf(fn: string, options: LoopOptions & { readonly pausedWhile?: Observable<boolean> | undefined }, schedule: PollSchedule): PollPlan {
   const { pausedWhile } = options;
-  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
-    throw new TypeError(`${fn}: option "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
-  }
   return Object.freeze({
     schedule,
     firstPollDelayMs: checkNumber(fn, 'firstPollDelayMs', options.firstPollDelayMs, 0),
@@ -192,6 +189,10 @@ export function checkPlanConfig(fn: string, config: unknown): PollPlan {
   const { schedule } = config as PollPlanConfig;
   if (typeof schedule !== 'object' || schedule === null || typeof schedule.delays !== 'function' || typeof schedule.kind !== 'string') {
     throw new TypeError(`${fn}: option "schedule" must be a schedule (an object with a kind and delays()), e.g. withBackoff().plan.schedule, but was ${show(schedule)}.`);
+  }
+  const { pausedWhile } = config as PollPlanConfig;
+  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
+    throw new TypeError(`${fn}: option "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
   }
   // Asked once now, so that a schedule copied with a bad field throws here, not at the first subscribe.
   schedule.delays();

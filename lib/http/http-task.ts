@@ -2,7 +2,7 @@ import type * as t from 'io-ts';
 import { TransportError, UnknownStatusError, isPollTaskError } from '../errors.js';
 import { fromAbortable } from '../util/abortable.js';
 import { defaultRandom } from '../core/clock.js';
-import { decoderFor } from '../util/decode.js';
+import { decoderFor } from '../util/fast-decode.js';
 import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
 import { defaultMaxRetryAfterMs } from '../core/plan.js';
 import { clockOfWait } from '../core/wait-scope.js';

@@ -1,7 +1,7 @@
 import { ignoreElements, Observable } from 'rxjs';
 import type * as t from 'io-ts';
 import { fromAbortable } from './abortable.js';
-import { decoderFor } from './decode.js';
+import { decodeOrThrow } from './decode.js';
 import type { SourceAnswer, TaskSource } from '../task-source.js';
 import type { TaskReading } from '../snapshot.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
@@ -9,9 +9,9 @@ import type { PollStrategy } from '../strategies/poll-strategy.js';
 // The parts of a TaskSource that taskSource() and httpTask() build alike: result validation and the requests
 // run through fromAbortable.
 
-/** Validates (and types) a task's result with `codec`; undefined without a codec. */
+/** Validates (and types) a task's result with `codec`; undefined without a codec. (Once per wait: no fast path.) */
 export function resultDecoder<R>(id: string, codec: t.Decoder<unknown, R> | undefined): ((value: unknown) => R) | undefined {
-  return codec === undefined ? undefined : decoderFor(codec, `The result of task "${id}"`, id);
+  return codec === undefined ? undefined : (value) => decodeOrThrow(codec, value, `The result of task "${id}"`, id);
 }
 
 /** `reading` with its inline result (of a succeeded task) decoded. */

@@ -5,7 +5,8 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { DecodeError } from '../../lib/errors.js';
 import { affinity, benchling, deadline, deepint, evo } from '../../lib/http/index.js';
-import { decoderFor, decodeOrThrow } from '../../lib/util/decode.js';
+import { decodeOrThrow } from '../../lib/util/decode.js';
+import { decoderFor } from '../../lib/util/fast-decode.js';
 
 const NumberFromString = new t.Type<number, string, unknown>(
   'NumberFromString',
