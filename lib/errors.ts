@@ -1,4 +1,5 @@
 import { clip, excerpt, URL_CHARS } from './util/excerpt.js';
+import { show } from './util/options.js';
 import { withoutCredentials } from './util/urls.js';
 import type { TaskFailure, TaskSnapshot } from './snapshot.js';
 
@@ -44,6 +45,12 @@ export class PollTaskError extends Error {
   readonly kind: PollTaskErrorKind;
   /** The id of the task the error is about, when known. */
   readonly taskId?: string;
+  /**
+   * How many requests failed in a row when the code that asked gave up, this one the last of them: set only on
+   * the error that ends a wait because its retries ran out (the loop's `maxConsecutiveErrors`, an HTTP source's
+   * result fetch), whose message then ends with that decision. See {@link withDecision}.
+   */
+  declare readonly attempts?: number;
 
   constructor(kind: PollTaskErrorKind, message: string, options: PollTaskErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -62,6 +69,64 @@ export class PollTaskError extends Error {
  */
 export function isPollTaskError(value: unknown): value is PollTaskError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** What the code that retried an error decided in the end: see {@link withDecision}. */
+export interface ErrorDecision {
+  /** How many requests failed in a row, the error's own among them: a whole number, 1 or more. */
+  readonly attempts: number;
+  /** The decision in one sentence, added to the end of the message ("Gave up after 3 failed requests in a row."). */
+  readonly text: string;
+}
+
+/**
+ * Adds the decision of the code that handled `error` to it. An error states facts (what happened, where);
+ * whether it was retried is for the code that retries to say, once it knows. For a {@link PollTaskError}
+ * (of any copy of the library), returns a copy of the same class with the same `kind`, fields, `cause` and
+ * stack frames, whose `message` (and the stack's first line) ends with `decision.text`, and whose
+ * {@link PollTaskError.attempts} is `decision.attempts`; `error` itself is left as it was. Anything else is
+ * returned as it is. Nothing is read from the message: the decision is appended, never found by its wording.
+ *
+ * The text is added as given: like every message, it must not quote what a request sent (a credential).
+ *
+ * @example
+ * // A loop that gives up on a retryable error once its budget is spent:
+ * subscriber.error(withDecision(error, {
+ *   attempts: errorsInRow,
+ *   text: `Gave up after ${errorsInRow} failed requests in a row (maxConsecutiveErrors: ${max}).`,
+ * }));
+ */
+export function withDecision<E>(error: E, decision: ErrorDecision): E {
+  const { attempts, text } = decision ?? ({} as Partial<ErrorDecision>);
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) {
+    throw new TypeError(`withDecision: option "attempts" must be a whole number of at least 1, but was ${show(attempts)}.`);
+  }
+  if (typeof text !== 'string' || text.trim() === '') throw new TypeError(`withDecision: option "text" must be a sentence (a non-empty string), but was ${show(text)}.`);
+  if (!isPollTaskError(error)) return error;
+  const before = String(error.message);
+  const message = `${before} ${text}`;
+  // A native error (what util.inspect, structuredClone and isNativeError recognise, from any realm) on the same
+  // prototype, without running the subclass's constructor; then every own field as it is (kind, status, url,
+  // retryable, cause, the brand…): the same class, holding nothing the original did not but the decision.
+  const copy = Reflect.construct(Error, [message], sameClass(error)) as PollTaskError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(copy, 'attempts', { value: attempts, writable: false, configurable: true, enumerable: true });
+  // The stack's first line repeats the message (util.inspect and console.error print the stack): the same
+  // frames, under the message with its decision.
+  const { stack } = error;
+  const header = `${String(error.name)}: ${before}`;
+  if (typeof stack === 'string' && stack.startsWith(header)) {
+    Object.defineProperty(copy, 'stack', { value: `${String(error.name)}: ${message}${stack.slice(header.length)}`, writable: true, configurable: true, enumerable: false });
+  }
+  return copy as E;
+}
+
+/** A constructor whose `prototype` is `error`'s, for `Reflect.construct`: the class of `error`, not called. */
+function sameClass(error: object): new () => object {
+  const target = function () {} as unknown as new () => object;
+  target.prototype = Object.getPrototypeOf(error) as object;
+  return target;
 }
 
 function quote(taskId: string | undefined): string {
@@ -157,7 +222,7 @@ export interface TransportErrorOptions extends PollTaskErrorOptions {
  * answered with an error status. `retryable` says whether asking again may help; the strategies retry those.
  *
  * @example
- * throw new TransportError('The server answered 503 Service Unavailable; it will be asked again.', {
+ * throw new TransportError(`GET ${url} answered 503 (the service said: "overloaded").`, {
  *   status: 503, url, retryable: true, retryAfterMs: 2000,
  * });
  */

@@ -58,5 +58,6 @@ export {
   UnknownStatusError,
   UnsafeUrlError,
   isPollTaskError,
+  withDecision,
 } from './errors.js';
-export type { PollTaskErrorKind, PollTaskErrorOptions, TransportErrorOptions } from './errors.js';
+export type { ErrorDecision, PollTaskErrorKind, PollTaskErrorOptions, TransportErrorOptions } from './errors.js';

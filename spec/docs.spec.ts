@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, map, skipWhile, take, toArray } from 'rxjs';
 import * as ts from 'typescript';
-import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, createTaskPoller, pollTask$, withInterval } from '../lib/index.js';
+import { DecodeError, TaskFailedError, TaskTimeoutError, TransportError, UnknownStatusError, createTaskPoller, pollTask$, withDecision, withInterval } from '../lib/index.js';
 import { describeError } from '../docs/examples/describe-error.js';
 import { jobSource, watchJob } from '../docs/examples/fetch-source.js';
 import { sprintToFinish } from '../docs/examples/custom-strategy.js';
@@ -198,6 +198,9 @@ describe('the docs examples', () => {
     expect(describeError(new TaskFailedError({ ...snapshot, runStatus: 'failed' }, { code: 'E1', message: 'Disk full' }))).toBe('The job failed (E1): Disk full.');
     expect(describeError(new TaskTimeoutError(100, 100, snapshot))).toBe('Still running at 42%; we stopped waiting. Check again later.');
     expect(describeError(new TransportError('x', { status: 404, retryable: false }))).toBe('The job was not found (it may have expired).');
+    const busy = new TransportError('x', { status: 503, retryable: true });
+    expect(describeError(busy)).toBe('The service cannot be reached right now. Try again later.');
+    expect(describeError(withDecision(busy, { attempts: 6, text: 'Gave up.' }))).toBe('The service cannot be reached right now (we tried 6 times). Try again later.');
     expect(describeError(new Error('x'))).toBe('Something went wrong in the app.');
   });
 });

@@ -1,4 +1,4 @@
-// Acting on failures by their kind, as a UI would.
+// Acting on failures by their kind, as a UI would: the fields decide, never the message's wording.
 import { isPollTaskError, type TaskFailedError, type TaskTimeoutError, type TransportError } from 'poll-task';
 
 /** A short text for the user, from any error a task stream may end with. */
@@ -17,10 +17,12 @@ export function describeError(error: unknown): string {
       return `Still running${progress}; we stopped waiting. Check again later.`;
     }
     case 'transport': {
-      const { status } = error as TransportError;
+      const { status, attempts } = error as TransportError;
       if (status === 401 || status === 403) return 'You are not allowed to see this job.';
       if (status === 404) return 'The job was not found (it may have expired).';
-      return 'The service cannot be reached right now.';
+      // `attempts` is set when the wait tried again and then gave up: say so, the user need not retry at once.
+      const tried = attempts === undefined ? '' : ` (we tried ${attempts} times)`;
+      return `The service cannot be reached right now${tried}. Try again later.`;
     }
     default:
       return `Unexpected answer from the service (${error.kind}).`;

@@ -17,14 +17,17 @@ const runStatuses: Readonly<Record<string, RunStatus>> = {
 
 const retryableStatuses = [408, 429, 500, 502, 503, 504];
 
-/** Sends a request and returns the response, or throws a TransportError that says whether to retry. */
+/**
+ * Sends a request and returns the response, or throws a TransportError that states what happened; its
+ * `retryable` says whether asking again may help, and the strategy decides whether to.
+ */
 export async function send(url: string, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, init);
   } catch (error) {
     if (init.signal?.aborted) throw error; // nobody waits for this answer any more
-    throw new TransportError(`Could not reach ${url}; it will be asked again.`, { url, retryable: true, cause: error });
+    throw new TransportError(`${init.method ?? 'GET'} ${url} failed: the service could not be reached.`, { url, retryable: true, cause: error });
   }
   if (response.ok) return response;
   const retryAfter = response.headers.get('retry-after');

@@ -1,5 +1,5 @@
 import { Observable, type Observer, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
-import { TaskTimeoutError } from '../errors.js';
+import { TaskTimeoutError, withDecision } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import { scheduleAfter } from './clock.js';
 import { enterClock, leaveClock, timeLeft } from './wait-scope.js';
@@ -178,15 +178,21 @@ export abstract class Loop<R> implements Unsubscribable {
   requestFailed(error: unknown): void {
     if (this.stopped) return;
     const { isRetryable, maxConsecutiveErrors } = this.plan;
-    let retry: boolean;
+    let retryable: boolean;
     try {
-      retry = isRetryable(error) && ++this.errors <= maxConsecutiveErrors;
+      retryable = isRetryable(error);
     } catch (predicateError) {
       this.end(predicateError);
       return;
     }
-    if (!retry) {
+    if (!retryable) {
       this.end(error);
+      return;
+    }
+    if (++this.errors > maxConsecutiveErrors) {
+      // The error states what happened; giving up is this loop's decision, so the loop says it.
+      const n = this.errors;
+      this.end(withDecision(error, { attempts: n, text: `Gave up after ${n} failed ${n === 1 ? 'request' : 'requests in a row'} (maxConsecutiveErrors: ${maxConsecutiveErrors}).` }));
       return;
     }
     this.hint = hintOf((error as { retryAfterMs?: unknown } | null)?.retryAfterMs);

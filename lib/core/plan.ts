@@ -17,8 +17,9 @@ export interface LoopOptions {
    */
   readonly firstPollDelayMs?: number;
   /**
-   * How many failed requests in a row are retried (on the same schedule); the next failure is raised.
-   * `0` raises the first error. The count starts again after every good reading.
+   * How many failed requests in a row are retried (on the same schedule); the next failure ends the wait,
+   * as a copy of that error with `attempts` set and the decision said at the end of its message (see
+   * {@link withDecision}). `0` raises the first error. The count starts again after every good reading.
    * @default 5
    */
   readonly maxConsecutiveErrors?: number;

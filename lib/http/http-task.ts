@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { TransportError, UnknownStatusError, isPollTaskError } from '../errors.js';
+import { UnknownStatusError, isPollTaskError, withDecision, type TransportError } from '../errors.js';
 import { fromAbortable } from '../util/abortable.js';
 import { defaultRandom } from '../core/clock.js';
 import { decoderFor } from '../util/fast-decode.js';
@@ -67,21 +67,6 @@ export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
 export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTimeoutMs', 'maxBodyBytes', 'allowedOrigins'];
 const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
 const resultAttempts = 3;
-
-/**
- * The result request failed `resultAttempts` times in a row: nothing asks again, so the last failure's "will be
- * retried" would mislead. Still `retryable`: asking again later may well work, and the task did succeed.
- */
-function gaveUp(last: TransportError, taskId: string): TransportError {
-  const said = last.message.replace(/(; it|, so it|, so the request) will be (asked again|retried)\.$/, '.');
-  return new TransportError(`The result of task "${taskId}" could not be fetched in ${resultAttempts} attempts; the last one: ${said}`, {
-    retryable: true,
-    taskId,
-    cause: last,
-    ...(last.url === undefined ? {} : { url: last.url }),
-    ...(last.status === undefined ? {} : { status: last.status }),
-  });
-}
 
 /** Checks the options shared by every HTTP source and builds what its requests share. */
 export function transportFor(fn: string, options: HttpSourceOptions<unknown>, url: string, service: string, taskId: string): Transport {
@@ -235,7 +220,11 @@ export function createHttpTask<R>(fn: string, options: HttpTaskOptions<R>): Task
             } catch (error) {
               const transient = isPollTaskError(error) && error.kind === 'transport' && (error as TransportError).retryable;
               if (!transient) throw error;
-              if (attempt >= resultAttempts) throw gaveUp(error as TransportError, id);
+              // The last failure as it is (class, status, url, retryable: asking later may well work, and the task
+              // did succeed), with the decision that nothing asks again.
+              if (attempt >= resultAttempts) {
+                throw withDecision(error, { attempts: attempt, text: `The result of task "${id}" could not be fetched in ${attempt} attempts.` });
+              }
               // The task is done; losing its result to one 503 would lose its outcome.
               // A hint past the strategies' default cap is a clock gone wrong, not a plan: the outcome should not
               // wait years for it.

@@ -196,7 +196,8 @@ function serverSays(text: string, secrets: readonly string[]): string {
 function statusMessage(transport: Transport, request: HttpRequest, status: number, text: string, secrets: readonly string[]): string {
   const where = `${request.method} ${safeUrl(request.url)} answered ${status}`;
   const said = serverSays(text, secrets);
-  if (retryableStatuses.has(status)) return `${where}${said}; ${transport.service} is busy or unavailable, so the request will be retried.`;
+  // A transient status states only what happened: whether it is asked again is the deciding code's to say.
+  if (retryableStatuses.has(status)) return `${where}${said}: ${transport.service} is busy or unavailable.`;
   if (status === 401) return `${where}${said}: check the credentials (headers) given to this source for ${transport.service}; they are missing, wrong or expired.`;
   if (status === 403) return `${where}${said}: the credentials are valid but may not read this task; check the token's permissions or scopes.`;
   if (status === 404) return `${where}${said}: ${typeof request.notFound === 'string' ? request.notFound : request.notFound()}`;
@@ -463,7 +464,7 @@ function networkError(
   // First the timeout: it may have aborted `signal` itself (a request's own controller).
   if (timedOut) {
     return new TransportError(
-      `${method} ${safeUrl(url)} did not answer within ${transport.requestTimeoutMs} ms (requestTimeoutMs)${when === '' ? '' : ` ${when}`}; it will be asked again.`,
+      `${method} ${safeUrl(url)} did not answer within ${transport.requestTimeoutMs} ms (requestTimeoutMs)${when === '' ? '' : ` ${when}`}.`,
       { url, retryable: true, cause: redactError(error, secrets), taskId: transport.taskId },
     );
   }
@@ -474,7 +475,7 @@ function networkError(
   // A fetch may quote what it was given (a header value) in its message: neither the message nor the
   // `cause` kept keeps a secret.
   return new TransportError(
-    redactText(`${method} ${safeUrl(url)} failed${when === '' ? '' : ` ${when}`} (${reason}); the network or ${transport.service} may be down, so it will be asked again.`, secrets),
+    redactText(`${method} ${safeUrl(url)} failed${when === '' ? '' : ` ${when}`} (${reason}); the network or ${transport.service} may be down.`, secrets),
     { url, retryable: true, cause: redactError(error, secrets), taskId: transport.taskId },
   );
 }

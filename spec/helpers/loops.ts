@@ -57,6 +57,21 @@ export function runSteps(
   return out;
 }
 
+/**
+ * Expects `ended` to be `last` as a loop ends with it after `attempts` retryable failures in a row (see
+ * withDecision): the same class, every field of `last` as it was (kind, status, url, retryable, cause…),
+ * `attempts` set, and the facts of its message kept (the decision comes after them).
+ */
+export function expectGaveUpWith(ended: unknown, last: Error, attempts: number): void {
+  expect(ended).not.toBe(last);
+  expect(Object.getPrototypeOf(ended)).toBe(Object.getPrototypeOf(last));
+  for (const key of Reflect.ownKeys(last)) {
+    if (key !== 'message' && key !== 'stack') expect(Reflect.get(ended as object, key)).toBe(Reflect.get(last, key));
+  }
+  expect((ended as { attempts?: unknown }).attempts).toBe(attempts);
+  expect((ended as Error).message.startsWith(`${last.message} `)).toBe(true);
+}
+
 /** The waits between reads, from their times: each read answers after 1 ms, so gap - 1 is the delay. */
 export function gapsOf(readTimes: readonly number[]): number[] {
   return readTimes.slice(1).map((time, i) => time - readTimes[i]! - 1);

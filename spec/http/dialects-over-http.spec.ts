@@ -149,7 +149,9 @@ describe.each(dialects)('the %s dialect over HTTP', (dialect) => {
       const failed = await run(sourceFor(task, { requestTimeoutMs: 300 }), once);
       expect(failed.error).toBeInstanceOf(TransportError);
       expect((failed.error as TransportError).retryable).toBe(true);
-      expect((failed.error as Error).message).toMatch(/did not answer within 300 ms \(requestTimeoutMs\); it will be asked again\.$/);
+      // The fact, then the loop's decision (maxConsecutiveErrors: 0 gives up on the first).
+      expect(failed.error).toMatchObject({ attempts: 1 });
+      expect((failed.error as Error).message).toMatch(/^GET \S+ did not answer within 300 ms \(requestTimeoutMs\)\. Gave up after 1 failed request \(maxConsecutiveErrors: 0\)\.$/);
       sim.fault({ kind: 'slow', delayMs: 2000, taskId: task.id });
       expect((await run(sourceFor(task, { requestTimeoutMs: 300 }))).error).toBeUndefined();
     });

@@ -1,5 +1,5 @@
 import { withInterval } from '../../lib/index.js';
-import { runSteps, unavailable } from '../helpers/loops.js';
+import { expectGaveUpWith, runSteps, unavailable } from '../helpers/loops.js';
 import { reading } from '../helpers/readings.js';
 import { newTestScheduler } from '../helpers/sources.js';
 
@@ -22,7 +22,7 @@ describe('withInterval', () => {
   it('raises after maxConsecutiveErrors retried failures', () => {
     const errors = [unavailable(), unavailable()];
     const out = runSteps(newTestScheduler(), [...errors, done], (scheduler) => withInterval(10, { maxConsecutiveErrors: 1, scheduler }));
-    expect(out.error).toBe(errors[1]);
+    expectGaveUpWith(out.error, errors[1]!, 2);
     expect(out.reads).toBe(2);
   });
 
