@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import * as t from 'io-ts';
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
 import {
@@ -11,6 +12,7 @@ import {
   type TaskReading,
 } from '../lib/index.js';
 import { reading } from './helpers/readings.js';
+import { startRawServer } from './helpers/raw-server.js';
 
 const Report = t.type({ rows: t.number, name: t.string }, 'Report');
 
@@ -142,5 +144,72 @@ describe('taskSource', () => {
     [{ id: 'a', read: () => of(), poll: () => of() }, 'taskSource: unknown option "poll"; the options are id, read, result, cancel, resultCodec, defaultStrategy.'],
   ])('throws a TypeError for %p', (config, message) => {
     expect(() => taskSource(config as never)).toThrow(new TypeError(message));
+  });
+});
+
+describe('taskSource: the AbortSignal given to each call', () => {
+  /**
+   * A source whose first `answered` reads answer "running" at once and whose next read never answers; each
+   * read adds an abort listener to its signal. Resolves `inFlight` when that last read was called.
+   */
+  function abandonedAfter(answered: number) {
+    const signals: AbortSignal[] = [];
+    const heard: number[] = []; // the index of each read whose listener heard an abort
+    let reachedLast!: () => void;
+    const inFlight = new Promise<void>((resolve) => (reachedLast = resolve));
+    const source = taskSource({
+      id: 'job-1',
+      read: (signal) => {
+        const index = signals.push(signal) - 1;
+        signal.addEventListener('abort', () => heard.push(index));
+        if (index < answered) return Promise.resolve(reading.running());
+        reachedLast();
+        return new Promise<TaskReading<never>>(() => undefined);
+      },
+    });
+    return { source, signals, heard, inFlight };
+  }
+
+  it('aborts the signal of the read in flight, reaching its listener, and never the signal of a read that answered', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 12 }), async (answered) => {
+        const { source, signals, heard, inFlight } = abandonedAfter(answered);
+        const errors: unknown[] = [];
+        const subscription = pollTask$(source, withInterval(0)).subscribe({ error: (error: unknown) => errors.push(error) });
+        await inFlight;
+        expect(errors).toEqual([]);
+        expect(signals.every((signal) => !signal.aborted)).toBe(true);
+        subscription.unsubscribe();
+        // Every read had a signal of its own: only the last one aborted, and its listener heard it once.
+        expect(new Set(signals).size).toBe(answered + 1);
+        expect(signals.map((signal) => signal.aborted)).toEqual(signals.map((_, index) => index === answered));
+        expect(heard).toEqual([answered]);
+        expect(signals[answered]?.reason).toBeInstanceOf(DOMException);
+      }),
+      { numRuns: 13 },
+    );
+  });
+
+  it('aborts a fetch given the signal: the request is closed and fetch rejects with an AbortError', async () => {
+    const server = await startRawServer(() => 'hold');
+    try {
+      let fetched: Promise<unknown> | undefined;
+      const source = taskSource({
+        id: 'job-1',
+        read: (signal) => {
+          fetched = fetch(`${server.url}/jobs/1`, { signal });
+          return fetched.then(() => reading.running());
+        },
+      });
+      const errors: unknown[] = [];
+      const subscription = pollTask$(source).subscribe({ error: (error: unknown) => errors.push(error) });
+      const request = await server.next((seen) => seen.path === '/jobs/1');
+      expect(errors).toEqual([]);
+      subscription.unsubscribe();
+      await request.closed;
+      await expect(fetched).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await server.close();
+    }
   });
 });
