@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type * as t from 'io-ts';
-import { fromAbortable } from './util/abortable.js';
+import { fromAbortable, readAbort } from './util/abortable.js';
 import { checkOptions } from './util/options.js';
 import type { TaskReading } from './snapshot.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
@@ -50,7 +50,9 @@ interface CommonSourceConfig {
 export interface TaskSourceConfig<R> extends CommonSourceConfig {
   /**
    * Reads the task's status once and maps it to a {@link TaskReading}. Given an AbortSignal that aborts when
-   * the subscriber leaves (pass it to `fetch`).
+   * the subscriber leaves while this read is in flight (pass it to `fetch`). The reads of one wait share a
+   * signal, a new one every 32 reads: it aborts only when the wait stops, and a listener you add and never
+   * remove is held for at most 32 reads.
    */
   readonly read: (signal: AbortSignal) => SourceAnswer<TaskReading<R>>;
   /** Fetches the result of a succeeded task whose reading does not carry it. */
@@ -60,7 +62,7 @@ export interface TaskSourceConfig<R> extends CommonSourceConfig {
 
 /** {@link taskSource}'s config with an io-ts codec that validates (and types) the result. */
 export interface DecodedTaskSourceConfig<R> extends CommonSourceConfig {
-  /** Reads the task's status once; the result in a succeeded reading is checked by `resultCodec`. */
+  /** Reads the task's status once, given a signal as in {@link TaskSourceConfig.read}; the result in a succeeded reading is checked by `resultCodec`. */
   readonly read: (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>;
   /** Fetches the result of a succeeded task whose reading does not carry it; checked by `resultCodec`. */
   readonly result?: (last: TaskReading<unknown>, signal: AbortSignal) => SourceAnswer<unknown>;
@@ -115,7 +117,7 @@ export function taskSource<R>(config: TaskSourceConfig<R> | DecodedTaskSourceCon
   }
 
   const decode = resultDecoder(id, resultCodec);
-  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `Source "${id}" read()`, id);
+  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `Source "${id}" read()`, id, readAbort);
   // One cold Observable serves every read: each subscription calls `read` anew with its own signal.
   const read$: Observable<TaskReading<R>> =
     decode === undefined ? (rawRead$ as Observable<TaskReading<R>>) : mapOrError(rawRead$, (reading) => decodedReading(reading, decode));

@@ -10,9 +10,11 @@ import {
   toResult,
   withInterval,
   type TaskReading,
+  type AnyPollStrategy,
 } from '../lib/index.js';
 import { reading } from './helpers/readings.js';
 import { startRawServer } from './helpers/raw-server.js';
+import { readsPerSignal } from '../lib/util/abortable.js';
 
 const Report = t.type({ rows: t.number, name: t.string }, 'Report');
 
@@ -170,24 +172,38 @@ describe('taskSource: the AbortSignal given to each call', () => {
     return { source, signals, heard, inFlight };
   }
 
-  it('aborts the signal of the read in flight, reaching its listener, and never the signal of a read that answered', async () => {
+  it('shares a signal among at most 32 reads of a wait, and aborts only the one of the read in flight when the wait stops', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 12 }), async (answered) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 70 }), async (answered) => {
         const { source, signals, heard, inFlight } = abandonedAfter(answered);
         const errors: unknown[] = [];
         const subscription = pollTask$(source, withInterval(0)).subscribe({ error: (error: unknown) => errors.push(error) });
         await inFlight;
         expect(errors).toEqual([]);
         expect(signals.every((signal) => !signal.aborted)).toBe(true);
+        // Reads 0–31 share a signal, 32–63 the next, and so on.
+        const group = (index: number): number => Math.floor(index / readsPerSignal);
+        expect(new Set(signals).size).toBe(group(answered) + 1);
+        signals.forEach((signal, index) => expect(signal).toBe(signals[group(index) * readsPerSignal]));
         subscription.unsubscribe();
-        // Every read had a signal of its own: only the last one aborted, and its listener heard it once.
-        expect(new Set(signals).size).toBe(answered + 1);
-        expect(signals.map((signal) => signal.aborted)).toEqual(signals.map((_, index) => index === answered));
-        expect(heard).toEqual([answered]);
+        // The signal of the read in flight aborts: its listeners (this read's and those of the reads that shared
+        // it) hear it once each; a signal that earlier reads used alone never aborts.
+        expect(signals.map((signal) => signal.aborted)).toEqual(signals.map((_, index) => group(index) === group(answered)));
+        expect(heard).toEqual(signals.map((_, index) => index).filter((index) => group(index) === group(answered)));
         expect(signals[answered]?.reason).toBeInstanceOf(DOMException);
       }),
-      { numRuns: 13 },
+      { numRuns: 25 },
     );
+  });
+
+  it('gives each read its own signal when the strategy has no plan: a user\'s operator may abandon a read and go on', async () => {
+    const { source, signals, inFlight } = abandonedAfter(3);
+    const plain: AnyPollStrategy = (readings) => withInterval(0)(readings);
+    const subscription = pollTask$(source, plain).subscribe();
+    await inFlight;
+    subscription.unsubscribe();
+    expect(new Set(signals).size).toBe(4);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, false, false, true]);
   });
 
   it('aborts a fetch given the signal: the request is closed and fetch rejects with an AbortError', async () => {

@@ -1,6 +1,6 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { scheduleAfter } from '../core/clock.js';
-import { clockOfWait, enterClock, leaveClock } from '../core/wait-scope.js';
+import { currentWait, enterWait, leaveWait } from '../core/wait-scope.js';
 
 /** What a gate has done so far. */
 export interface GateStats {
@@ -76,8 +76,8 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
       new Observable<T>((subscriber) => {
         let inner: Subscription | undefined;
         let released = false;
-        // A request let through later is still one of the wait that sent it: it keeps that wait's clock.
-        const clock = clockOfWait();
+        // A request let through later is still one of the wait that sent it (see wait-scope).
+        const wait = currentWait();
         const release = (): void => {
           if (released) return;
           released = true;
@@ -87,11 +87,11 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
         const ticket: Ticket = {
           waiting: true,
           start() {
-            const outer = clock === undefined ? undefined : enterClock(clock);
+            const outer = wait === undefined ? undefined : enterWait(wait);
             try {
               inner = request.subscribe(observer);
             } finally {
-              if (clock !== undefined) leaveClock(outer);
+              if (wait !== undefined) leaveWait(outer);
             }
           },
         };

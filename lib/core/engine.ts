@@ -19,7 +19,8 @@ import { defaultScheduler } from './clock.js';
 import { createHandle } from './handle.js';
 import { Loop } from './loop.js';
 import { planOfStrategy, type PollPlan } from './plan.js';
-import { enterClock, leaveClock } from './wait-scope.js';
+import { ReadAborts, type RequestAbort } from '../util/abortable.js';
+import { enterWait, leaveWait, type WaitContext } from './wait-scope.js';
 
 // The engine: one wait for one subscriber, from the first request to the end of the stream. It runs a
 // strategy's plan as a Loop on the source's reads; a strategy without a plan (a user's RxJS operator) is
@@ -80,7 +81,7 @@ function noReading(id: string): SourceContractError {
  * One status request as a stream of exactly one reading, for strategies without a plan (they are operators
  * over it).
  */
-function readOnce<R>(source: TaskSource<R>, scheduler: SchedulerLike): Observable<TaskReading<R>> {
+function readOnce<R>(source: TaskSource<R>, wait: WaitContext): Observable<TaskReading<R>> {
   const { id } = source;
   return new Observable<TaskReading<R>>((subscriber) => {
     let readings = 0;
@@ -97,12 +98,12 @@ function readOnce<R>(source: TaskSource<R>, scheduler: SchedulerLike): Observabl
         else subscriber.complete();
       },
     };
-    // The request learns the wait's clock while it is subscribed (an HTTP source times its timeout by it).
-    const outer = enterClock(scheduler);
+    // The request learns its wait while it is subscribed (see wait-scope).
+    const outer = enterWait(wait);
     try {
       return request(source).subscribe(observer);
     } finally {
-      leaveClock(outer);
+      leaveWait(outer);
     }
   });
 }
@@ -152,7 +153,7 @@ export function runTask<R>(
  * waiting: per reading it allocates the snapshot and the event, nothing else of its own (and nothing at all
  * when only the result is wanted).
  */
-class TaskRun<R> implements Unsubscribable {
+class TaskRun<R> implements Unsubscribable, WaitContext {
   private readonly startedAt: number;
   private polls = 0;
   private progress: number | undefined = undefined;
@@ -181,6 +182,19 @@ class TaskRun<R> implements Unsubscribable {
     this.startedAt = plan.scheduler.now();
   }
 
+  /** The clock of the wait (see WaitContext). */
+  get scheduler(): SchedulerLike {
+    return this.plan.scheduler;
+  }
+
+  /**
+   * The reads a strategy without a plan makes (and the result request) each make their own abort: a user's
+   * operator may abandon a read and go on.
+   */
+  readAbort(): RequestAbort | undefined {
+    return undefined;
+  }
+
   start(): void {
     const { plan } = this;
     if (plan.loop !== undefined) {
@@ -191,7 +205,7 @@ class TaskRun<R> implements Unsubscribable {
     }
     let readings: unknown;
     try {
-      readings = plan.strategy(readOnce(plan.source, plan.scheduler));
+      readings = plan.strategy(readOnce(plan.source, this));
     } catch (error) {
       // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
       this.fail(error);
@@ -332,12 +346,12 @@ class TaskRun<R> implements Unsubscribable {
       return;
     }
     const observer = new ResultObserver(this, snapshot);
-    const outer = enterClock(this.plan.scheduler);
+    const outer = enterWait(this);
     let fetching: Subscription;
     try {
       fetching = request.subscribe(observer);
     } finally {
-      leaveClock(outer);
+      leaveWait(outer);
     }
     if (observer.delivered) fetching.unsubscribe();
     else this.fetching = fetching;
@@ -347,6 +361,7 @@ class TaskRun<R> implements Unsubscribable {
 /** A plan's loop run on the source itself: no operator, no one-reading stream in between. */
 class SourceLoop<R> extends Loop<R> {
   private readings = 0;
+  private aborts: ReadAborts | undefined = undefined;
 
   constructor(
     plan: PollPlan,
@@ -359,6 +374,11 @@ class SourceLoop<R> extends Loop<R> {
   protected send(): Observable<TaskReading<R>> {
     this.readings = 0;
     return request(this.source);
+  }
+
+  /** The reads of this loop share aborts: a read is abandoned only when the loop stops (see ReadAborts). */
+  override readAbort(): RequestAbort {
+    return (this.aborts ??= new ReadAborts()).next();
   }
 
   protected deliver(reading: TaskReading<R>): void {

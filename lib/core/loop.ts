@@ -1,8 +1,9 @@
-import { Observable, type Observer, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { Observable, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError, withDecision } from '../errors.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import { scheduleAfter } from './clock.js';
-import { enterClock, leaveClock, timeLeft } from './wait-scope.js';
+import type { RequestAbort } from '../util/abortable.js';
+import { enterWait, leaveWait, timeLeft, type WaitContext } from './wait-scope.js';
 import { planned, type DelayFunction, type PlannedStrategy, type PollPlan } from './plan.js';
 
 // The one loop behind every strategy that has a plan: run by the engine on a source's reads, or by the
@@ -66,7 +67,7 @@ function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknow
  * waiting at once. Subclasses say where requests come from and where readings and the end go: the engine's
  * (on the source) and the strategy's own as an operator (over the one-reading stream).
  */
-export abstract class Loop<R> implements Unsubscribable {
+export abstract class Loop<R> implements Unsubscribable, WaitContext {
   private readonly observer = new RequestObserver<R>(this);
   private readonly delay: DelayFunction;
   private waits: number;
@@ -124,6 +125,16 @@ export abstract class Loop<R> implements Unsubscribable {
     if (this.stopped) return;
     if (firstPollDelayMs > 0) this.timer = scheduleAfter(scheduler, askAgain, this.lastChance(firstPollDelayMs, 0), this as Loop<unknown>);
     else this.ask();
+  }
+
+  /** The clock of the wait (see WaitContext). */
+  get scheduler(): SchedulerLike {
+    return this.plan.scheduler;
+  }
+
+  /** Each read makes its own abort, unless a subclass knows its reads may share one (see WaitContext). */
+  readAbort(): RequestAbort | undefined {
+    return undefined;
   }
 
   /** Stops everything: the request in flight, the timers, the pause. Nothing is delivered afterwards. */
@@ -223,13 +234,13 @@ export abstract class Loop<R> implements Unsubscribable {
       this.requestFailed(error);
       return;
     }
-    // The request learns the wait's clock while it is subscribed (an HTTP source times its timeout by it).
-    const outer = enterClock(this.plan.scheduler);
+    // The request learns its wait while it is subscribed (see wait-scope).
+    const outer = enterWait(this);
     let subscription: Subscription;
     try {
       subscription = request.subscribe(this.observer);
     } finally {
-      leaveClock(outer);
+      leaveWait(outer);
     }
     // The request may have ended, or the loop been stopped, while it was being subscribed.
     if (this.stopped) subscription.unsubscribe();

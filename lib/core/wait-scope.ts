@@ -1,12 +1,14 @@
 import type { SchedulerLike } from 'rxjs';
+import type { RequestAbort } from '../util/abortable.js';
 
 // What a wait hands down to the code it subscribes, for the length of that call, the way a call stack would,
 // rather than through a field every strategy and source would have to carry:
 // - timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
 //   shortly before then instead of sleeping past it (the loop starts while timeoutAfter subscribes its
 //   source: pollTask$ subscribes synchronously);
-// - the engine tells a request it sends which clock the wait runs on, so that an HTTP source times its
-//   request timeout by it (a source's read starts while the request is subscribed).
+// - the engine tells a request it sends which wait it belongs to: the wait's clock, by which an HTTP source
+//   times its request timeout, and the abort controller the reads of a taskSource share (a source's read
+//   starts while the request is subscribed).
 
 /** A deadline in force: the wait ends at `at` by `scheduler`'s clock; `outer` is the one around it. */
 export interface AmbientDeadline {
@@ -15,16 +17,16 @@ export interface AmbientDeadline {
   readonly outer: AmbientDeadline | undefined;
 }
 
-let current: AmbientDeadline | undefined;
+let deadlines: AmbientDeadline | undefined;
 
 /** Runs `subscribe` with `at` (by `scheduler`'s clock) as the deadline of any polling loop it starts. */
 export function withinDeadline<T>(at: number, scheduler: SchedulerLike, subscribe: () => T): T {
-  const outer = current;
-  current = { at, scheduler, outer };
+  const outer = deadlines;
+  deadlines = { at, scheduler, outer };
   try {
     return subscribe();
   } finally {
-    current = outer;
+    deadlines = outer;
   }
 }
 
@@ -33,12 +35,12 @@ export function withinDeadline<T>(at: number, scheduler: SchedulerLike, subscrib
  * by the deadline of the one that happened to start it.
  */
 export function outsideDeadlines<T>(subscribe: () => T): T {
-  const outer = current;
-  current = undefined;
+  const outer = deadlines;
+  deadlines = undefined;
   try {
     return subscribe();
   } finally {
-    current = outer;
+    deadlines = outer;
   }
 }
 
@@ -48,30 +50,46 @@ export function outsideDeadlines<T>(subscribe: () => T): T {
  */
 export function timeLeft(): number {
   let left = Infinity;
-  for (let deadline = current; deadline !== undefined; deadline = deadline.outer) {
+  for (let deadline = deadlines; deadline !== undefined; deadline = deadline.outer) {
     left = Math.min(left, deadline.at - deadline.scheduler.now());
   }
   return left;
 }
 
-let clock: SchedulerLike | undefined;
+/** What a wait hands to a request while subscribing it. */
+export interface WaitContext {
+  /** The clock of the wait. */
+  readonly scheduler: SchedulerLike;
+  /**
+   * The abort of a status read of this wait when its reads may share one (see ReadAborts), else undefined:
+   * the read then makes its own.
+   */
+  readAbort(): RequestAbort | undefined;
+}
+
+let current: WaitContext | undefined;
 
 /**
- * Makes `scheduler` the clock of the wait while a request of it is subscribed; returns the clock it replaced,
- * for {@link leaveClock} (a pair rather than a callback: it runs for every request).
+ * Makes `wait` the wait whose request is being subscribed; returns the one it replaced, for {@link leaveWait}
+ * (a pair rather than a callback: it runs for every request).
  */
-export function enterClock(scheduler: SchedulerLike): SchedulerLike | undefined {
-  const outer = clock;
-  clock = scheduler;
+export function enterWait(wait: WaitContext): WaitContext | undefined {
+  const outer = current;
+  current = wait;
   return outer;
 }
 
-/** Gives back the clock {@link enterClock} replaced. */
-export function leaveClock(outer: SchedulerLike | undefined): void {
-  clock = outer;
+/** Gives back the wait {@link enterWait} replaced. */
+export function leaveWait(outer: WaitContext | undefined): void {
+  current = outer;
+}
+
+/** The wait whose request is being subscribed now, or undefined outside of one. */
+export function currentWait(): WaitContext | undefined {
+  return current;
 }
 
 /** The clock of the wait whose request is being subscribed now, or undefined outside of one. */
 export function clockOfWait(): SchedulerLike | undefined {
-  return clock;
+  return current?.scheduler;
 }

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { SourceContractError } from '../errors.js';
 import { isSubscribable, isThenable } from './observable-like.js';
+import { currentWait } from '../core/wait-scope.js';
 
 /** What aborts one call: a platform AbortController, or an object that serves as one (see fetchKindOf). */
 export interface RequestAbort {
@@ -16,6 +17,37 @@ export interface RequestAbort {
 export type AbortableCall<T> = (signal: AbortSignal, abort: RequestAbort) => PromiseLike<T> | Observable<T>;
 
 const platformAbort = (): RequestAbort => new AbortController();
+
+/** How many status reads of one wait share one AbortController at most. */
+export const readsPerSignal = 32;
+
+/**
+ * The abort controllers of the status reads of one wait. A platform AbortController costs more to make than
+ * a whole in-memory read (several microseconds on Node 20, and garbage), so the reads of a wait share one:
+ * reads never overlap, and a read is abandoned only when its wait stops, so the shared signal aborts only
+ * then, and is never handed out again. A controller serves at most {@link readsPerSignal} reads, so that
+ * listeners a read adds to its signal and never removes are held for a few reads, not for the whole wait.
+ */
+export class ReadAborts {
+  private controller: AbortController | undefined = undefined;
+  private uses = 0;
+
+  /** The controller of the next read. */
+  next(): RequestAbort {
+    let controller = this.controller;
+    if (controller === undefined || controller.signal.aborted || this.uses >= readsPerSignal) {
+      controller = this.controller = new AbortController();
+      this.uses = 0;
+    }
+    this.uses++;
+    return controller;
+  }
+}
+
+/** The abort of a status read: the one its wait's reads share (see ReadAborts), else a new one. */
+export function readAbort(): RequestAbort {
+  return currentWait()?.readAbort() ?? new AbortController();
+}
 
 /**
  * A cold Observable that calls `call` with a fresh AbortSignal (made by `newAbort`) on each subscription and
