@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTaskPoller } from '../combine/task-poller.js';
-import { pollAll$, type Settled } from '../combine/poll-all.js';
+import { pollAll$ } from '../combine/poll-all.js';
+import type { Outcome } from '../core/outcome.js';
 import { isPollTaskError } from '../errors.js';
 import { cancelOnUnsubscribe } from '../operators/cancel-on-unsubscribe.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
@@ -46,10 +47,10 @@ function demoTasks(): DemoTask[] {
 }
 
 /** How a task ended, in a word. */
-function outcomeOf(settled: Settled<unknown>): string {
-  if (settled.ok) return 'succeeded';
-  if (!isPollTaskError(settled.error)) return 'error';
-  switch (settled.error.kind) {
+function outcomeOf(outcome: Outcome<unknown>): string {
+  if (outcome.ok) return 'succeeded';
+  if (!isPollTaskError(outcome.error)) return 'error';
+  switch (outcome.error.kind) {
     case 'task-failed':
       return 'failed';
     case 'task-canceled':
@@ -57,7 +58,7 @@ function outcomeOf(settled: Settled<unknown>): string {
     case 'timeout':
       return 'timed out';
     default:
-      return settled.error.kind;
+      return outcome.error.kind;
   }
 }
 
@@ -192,10 +193,10 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
             if (event.snapshot !== undefined && isTerminalStatus(event.snapshot.runStatus) && demo.endedAt === undefined) end(demo, event.snapshot.runStatus);
             return;
           }
-          event.results.forEach((settled, i) => {
+          event.results.forEach((outcome, i) => {
             const demo = batch[i]!;
-            if (demo.endedAt === undefined) end(demo, outcomeOf(settled));
-            else demo.outcome = outcomeOf(settled);
+            if (demo.endedAt === undefined) end(demo, outcomeOf(outcome));
+            else demo.outcome = outcomeOf(outcome);
           });
         }),
       ),
