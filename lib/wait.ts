@@ -9,7 +9,7 @@ import type { PollStrategy } from './strategies/poll-strategy.js';
 import { fireCancel, warnCancelFailed } from './core/cancel.js';
 import { createHandle } from './core/handle.js';
 import { failedOutcome, type Outcome } from './core/outcome.js';
-import { checkFunction, checkNumber, checkOptions } from './util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf } from './util/options.js';
 
 /** Options of {@link waitForResult} and {@link waitForCompletion}. */
 export interface WaitOptions<R> {
@@ -28,7 +28,7 @@ export interface WaitOptions<R> {
   readonly onProgress?: (snapshot: TaskSnapshot) => void;
 }
 
-const optionNames = ['strategy', 'timeoutMs', 'signal', 'cancelOnAbort', 'onProgress'];
+const optionNames = optionNamesOf<WaitOptions<unknown>>()({ strategy: true, timeoutMs: true, signal: true, cancelOnAbort: true, onProgress: true });
 
 /**
  * Waits for `source` and resolves with how it ended; rejects only for bad options (TypeError) and an aborted

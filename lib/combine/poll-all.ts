@@ -2,7 +2,7 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { TaskEvent, TaskHandle } from '../events.js';
 import { attachCancelVariant, cancelVariantOf, fireCancel } from '../core/cancel.js';
 import { createHandle, checkSource } from '../core/handle.js';
-import { checkNumber, checkOptions } from '../util/options.js';
+import { checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 import { pollTask$ } from '../core/poll-task.js';
 import { snapshotOf, type Outcome } from '../core/outcome.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
@@ -61,7 +61,7 @@ export interface PollAllOptions<R> {
   readonly poller?: TaskPoller;
 }
 
-const optionNames = ['strategy', 'concurrency', 'mode', 'poller'];
+const optionNames = optionNamesOf<PollAllOptions<unknown>>()({ strategy: true, concurrency: true, mode: true, poller: true });
 
 /**
  * Waits for many tasks at once: a cold Observable of `progress` events (each task's latest snapshot, the

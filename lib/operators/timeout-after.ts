@@ -2,7 +2,7 @@ import { Observable, type MonoTypeOperatorFunction, type Observer, type Schedule
 import { TaskTimeoutError } from '../errors.js';
 import { defaultScheduler, scheduleAfter } from '../core/clock.js';
 import { withinDeadline } from '../core/deadline-scope.js';
-import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';
+import { checkNumber, checkOptions, checkScheduler, optionNamesOf } from '../util/options.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /** Options of {@link timeoutAfter}. Give `ms`, `deadline` or both (the earlier one wins). */
@@ -20,6 +20,8 @@ export interface TimeoutAfterConfig {
    */
   readonly scheduler?: SchedulerLike;
 }
+
+const optionNames = optionNamesOf<TimeoutAfterConfig>()({ ms: true, deadline: true, scheduler: true });
 
 /** The least an event must have for {@link timeoutAfter}: a `type`, and a snapshot when it has one. */
 export interface TimedEvent {
@@ -53,7 +55,7 @@ export interface TimedEvent {
 export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfterConfig): MonoTypeOperatorFunction<E> {
   const fn = 'timeoutAfter';
   const options: TimeoutAfterConfig = typeof config === 'number' ? { ms: config } : config;
-  if (typeof config !== 'number') checkOptions(fn, config, ['ms', 'deadline', 'scheduler']);
+  if (typeof config !== 'number') checkOptions(fn, config, optionNames);
   if (options === undefined || (options.ms === undefined && options.deadline === undefined)) {
     throw new TypeError(`${fn}: give the time to wait, as milliseconds (timeoutAfter(60_000)) or { ms } or { deadline }.`);
   }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRandom, monotonic, sleep, wallClock } from '../core/clock.js';
 import { loggedHeaders } from '../util/redact.js';
-import { checkFunction, checkNumber, checkOptions, show } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf, show } from '../util/options.js';
 import { checkFaultSpec, checkTaskSpec } from './check-specs.js';
 import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
 
@@ -172,7 +172,7 @@ export interface TaskServerOptions {
   readonly maxTasks?: number;
 }
 
-const optionNames = Object.keys({
+const optionNames = optionNamesOf<TaskServerOptions>()({
   port: true,
   host: true,
   random: true,
@@ -182,7 +182,7 @@ const optionNames = Object.keys({
   latencyMs: true,
   maxBodyBytes: true,
   maxTasks: true,
-} satisfies Record<keyof TaskServerOptions, true>);
+});
 
 /** What a simulator has counted since it started: {@link TaskServer.stats}, and `GET /_sim/stats`. */
 export interface TaskServerStats {
