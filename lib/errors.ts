@@ -181,8 +181,9 @@ export class TaskCanceledError extends PollTaskError {
 }
 
 /**
- * {@link timeoutAfter}'s time ran out before the result arrived. The task itself may still be running on the
- * service unless the stream cancelled it (see {@link cancelOnUnsubscribe}).
+ * The time allowed for the wait ran out before the result arrived: {@link timeoutAfter}'s, a strategy's
+ * `maxWaitMs`, or `timeoutMs` of {@link waitForResult} and {@link waitForCompletion}. The task itself may
+ * still be running on the service unless the stream cancelled it (see {@link cancelOnUnsubscribe}).
  */
 export class TaskTimeoutError extends PollTaskError {
   /** The time that was allowed, in milliseconds. */

@@ -35,14 +35,14 @@ export { taskState } from './operators/task-state.js';
 export type { TaskActiveState, TaskFailedState, TaskState, TaskSucceededState } from './operators/task-state.js';
 
 export { pollAll$ } from './combine/poll-all.js';
-export type { PollAllEvent, PollAllOptions, PollAllProgressEvent, PollAllResultEvent, PollAllSettledEvent, Settled } from './combine/poll-all.js';
+export type { PollAllEvent, PollAllOptions, PollAllProgressEvent, PollAllResultEvent, PollAllSettledEvent } from './combine/poll-all.js';
 export { createTaskPoller } from './combine/task-poller.js';
 export type { TaskPoller, TaskPollerConfig, TaskPollerStats } from './combine/task-poller.js';
 
 export { waitForResult } from './wait-for-result.js';
 export type { WaitOptions } from './wait-for-result.js';
 export { waitForCompletion } from './wait-for-completion.js';
-export type { TaskCompletion } from './wait-for-completion.js';
+export type { Outcome, OutcomeFailed, OutcomeSucceeded } from './core/outcome.js';
 
 export {
   AbortError,

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type * as t from 'io-ts';
 import { fromAbortable, readAbort } from './util/abortable.js';
-import { checkOptions } from './util/options.js';
+import { checkOptions, optionNamesOf } from './util/options.js';
 import type { TaskReading } from './snapshot.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
 import { assembleSource, decodedReading, mapOrError, resultDecoder } from './util/assemble-source.js';
@@ -73,7 +73,15 @@ export interface DecodedTaskSourceConfig<R> extends CommonSourceConfig {
   readonly resultCodec: t.Decoder<unknown, R>;
 }
 
-const optionNames = ['id', 'read', 'result', 'cancel', 'resultCodec', 'defaultStrategy'];
+// Both configs' names: TaskSourceConfig's and DecodedTaskSourceConfig's `resultCodec`.
+const optionNames = optionNamesOf<TaskSourceConfig<unknown> | DecodedTaskSourceConfig<unknown>>()({
+  id: true,
+  read: true,
+  result: true,
+  cancel: true,
+  resultCodec: true,
+  defaultStrategy: true,
+});
 
 /**
  * Builds a {@link TaskSource} from plain functions that return Promises (or Observables). Each function gets

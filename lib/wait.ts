@@ -8,7 +8,8 @@ import type { TaskSource } from './task-source.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
 import { fireCancel, warnCancelFailed } from './core/cancel.js';
 import { createHandle } from './core/handle.js';
-import { checkFunction, checkNumber, checkOptions } from './util/options.js';
+import { failedOutcome, type Outcome } from './core/outcome.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf } from './util/options.js';
 
 /** Options of {@link waitForResult} and {@link waitForCompletion}. */
 export interface WaitOptions<R> {
@@ -27,24 +28,14 @@ export interface WaitOptions<R> {
   readonly onProgress?: (snapshot: TaskSnapshot) => void;
 }
 
-/** How a wait ended, short of an abort. */
-export type WaitOutcome<R> =
-  | { readonly ok: true; readonly result: R; readonly snapshot: TaskSnapshot }
-  | { readonly ok: false; readonly error: unknown; readonly snapshot?: TaskSnapshot };
-
-const optionNames = ['strategy', 'timeoutMs', 'signal', 'cancelOnAbort', 'onProgress'];
-
-function snapshotOf(error: unknown): TaskSnapshot | undefined {
-  const carrier = error as { snapshot?: TaskSnapshot; lastSnapshot?: TaskSnapshot } | null;
-  return typeof carrier === 'object' && carrier !== null ? (carrier.snapshot ?? carrier.lastSnapshot) : undefined;
-}
+const optionNames = optionNamesOf<WaitOptions<unknown>>()({ strategy: true, timeoutMs: true, signal: true, cancelOnAbort: true, onProgress: true });
 
 /**
- * Waits for `source` and resolves with the outcome; rejects only for bad options (TypeError) and an aborted
+ * Waits for `source` and resolves with how it ended; rejects only for bad options (TypeError) and an aborted
  * signal ({@link AbortError}).
  */
-export function waitOutcome<R>(fn: string, source: TaskSource<R>, options: WaitOptions<R> = {}): Promise<WaitOutcome<R>> {
-  return new Promise<WaitOutcome<R>>((resolve, reject) => {
+export function waitOutcome<R>(fn: string, source: TaskSource<R>, options: WaitOptions<R> = {}): Promise<Outcome<R>> {
+  return new Promise<Outcome<R>>((resolve, reject) => {
     checkOptions(fn, options, optionNames);
     const timeoutMs = checkNumber(fn, 'timeoutMs', options.timeoutMs, Infinity, { allowInfinity: true });
     const { signal, cancelOnAbort = false, onProgress } = options;
@@ -68,7 +59,7 @@ export function waitOutcome<R>(fn: string, source: TaskSource<R>, options: WaitO
     let settled = false;
     let last: TaskSnapshot | undefined;
 
-    const finish = (outcome: WaitOutcome<R>): void => {
+    const finish = (outcome: Outcome<R>): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -100,7 +91,7 @@ export function waitOutcome<R>(fn: string, source: TaskSource<R>, options: WaitO
         }
       },
       error(error: unknown) {
-        finish({ ok: false, error, snapshot: snapshotOf(error) ?? last });
+        finish(failedOutcome(error, last));
       },
     });
     // The stream may have settled while subscribing, before `subscription` was assigned.

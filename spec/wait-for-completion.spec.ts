@@ -7,14 +7,14 @@ function sourceOf(...readings: TaskReading<unknown>[]) {
 }
 
 describe('waitForCompletion', () => {
-  it('resolves success with the result and snapshot', async () => {
+  it('resolves ok with the result and snapshot', async () => {
     const completion = await waitForCompletion(sourceOf(reading.running(), reading.succeeded('ok')), { strategy: withInterval(0) });
-    expect(completion).toEqual({ success: true, result: 'ok', snapshot: expect.objectContaining({ runStatus: 'succeeded', polls: 2 }) });
+    expect(completion).toEqual({ ok: true, result: 'ok', snapshot: expect.objectContaining({ runStatus: 'succeeded', polls: 2 }) });
   });
 
   it('resolves a failure with its error and snapshot instead of rejecting', async () => {
     const completion = await waitForCompletion(sourceOf(reading.failed({ code: 'E' })));
-    expect(completion.success).toBe(false);
+    expect(completion.ok).toBe(false);
     expect(completion.error).toBeInstanceOf(TaskFailedError);
     expect(completion.snapshot).toMatchObject({ runStatus: 'failed', polls: 1 });
   });
@@ -26,7 +26,7 @@ describe('waitForCompletion', () => {
       read: () => (call++ === 0 ? Promise.resolve(reading.running(0.1)) : new Promise<TaskReading<never>>(() => undefined)),
     });
     const completion = await waitForCompletion(source, { strategy: withInterval(0), timeoutMs: 10 });
-    expect(completion.success).toBe(false);
+    expect(completion.ok).toBe(false);
     expect(completion.error).toBeInstanceOf(TaskTimeoutError);
     expect(completion.snapshot).toMatchObject({ progress: 0.1, polls: 1 });
   });
@@ -36,7 +36,7 @@ describe('waitForCompletion', () => {
     const refused = new TransportError('403 Forbidden', { status: 403, retryable: false });
     const source = taskSource({ id: 'x', read: () => (call++ === 0 ? Promise.resolve(reading.running(0.5)) : Promise.reject(refused)) });
     const completion = await waitForCompletion(source, { strategy: withInterval(0) });
-    expect(completion).toEqual({ success: false, error: refused, snapshot: expect.objectContaining({ polls: 1, progress: 0.5 }) });
+    expect(completion).toEqual({ ok: false, error: refused, snapshot: expect.objectContaining({ polls: 1, progress: 0.5 }) });
   });
 
   it('rejects when its signal aborts', async () => {

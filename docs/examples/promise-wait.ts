@@ -9,7 +9,7 @@ export function waitForResponse<R>(source: TaskSource<R>, intervalMs = 1000, max
 /** Like Benchling's `wait_for_completion()`: a one-line summary whether the task succeeded or not. */
 export async function summarize<R>(source: TaskSource<R>, intervalMs = 1000): Promise<string> {
   const completion = await waitForCompletion(source, { strategy: withInterval(intervalMs), timeoutMs: 600_000 });
-  if (completion.success) return `succeeded after ${completion.snapshot.polls} polls: ${JSON.stringify(completion.result)}`;
+  if (completion.ok) return `succeeded after ${completion.snapshot.polls} polls: ${JSON.stringify(completion.result)}`;
   const reason = completion.error instanceof Error ? completion.error.message : String(completion.error);
   return `did not succeed (${completion.snapshot?.vendorStatus ?? 'no reading'}): ${reason}`;
 }

@@ -9,7 +9,10 @@ import { outsideAngular } from './outside-angular.js';
 
 /** A task as signals: each can be read at any time, and none ever throws. */
 export interface TaskSignals<R> {
-  /** `{ state: 'active' }`, `{ state: 'succeeded', result }` or `{ state: 'failed', error }`. */
+  /**
+   * `{ state: 'active' }`, `{ state: 'succeeded', ok: true, result }` or `{ state: 'failed', ok: false, error }`:
+   * once ended, the wait's {@link Outcome}.
+   */
   readonly state: Signal<TaskState<R>>;
   /** The latest snapshot, once there is one. */
   readonly snapshot: Signal<TaskSnapshot | undefined>;
@@ -65,14 +68,9 @@ export function taskSignals<R>(events$: Observable<TaskEvent<R>>, options: TaskS
     state: state.asReadonly(),
     snapshot: computed(() => state().snapshot),
     progress: computed(() => state().snapshot?.progress),
-    result: computed(() => {
-      const now = state();
-      return now.state === 'succeeded' ? now.result : undefined;
-    }),
-    error: computed(() => {
-      const now = state();
-      return now.state === 'failed' ? now.error : undefined;
-    }),
+    // Every TaskState has `result` and `error`, undefined unless the task ended that way.
+    result: computed(() => state().result),
+    error: computed(() => state().error),
     stop: () => subscription?.unsubscribe(),
   };
 }

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTaskPoller } from '../combine/task-poller.js';
-import { pollAll$, type Settled } from '../combine/poll-all.js';
+import { pollAll$ } from '../combine/poll-all.js';
+import type { Outcome } from '../core/outcome.js';
 import { isPollTaskError } from '../errors.js';
 import { cancelOnUnsubscribe } from '../operators/cancel-on-unsubscribe.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
@@ -10,7 +11,6 @@ import { withBackoff } from '../strategies/with-backoff.js';
 import { simulatedSource } from '../testing/simulated-source.js';
 import { startTaskServer, type SimTask, type SimTaskSpec, type TaskServer } from '../testing/task-server.js';
 import { sleep } from '../core/clock.js';
-import { countingFetch } from './counting-fetch.js';
 import { formatMs } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -46,10 +46,10 @@ function demoTasks(): DemoTask[] {
 }
 
 /** How a task ended, in a word. */
-function outcomeOf(settled: Settled<unknown>): string {
-  if (settled.ok) return 'succeeded';
-  if (!isPollTaskError(settled.error)) return 'error';
-  switch (settled.error.kind) {
+function outcomeOf(outcome: Outcome<unknown>): string {
+  if (outcome.ok) return 'succeeded';
+  if (!isPollTaskError(outcome.error)) return 'error';
+  switch (outcome.error.kind) {
     case 'task-failed':
       return 'failed';
     case 'task-canceled':
@@ -57,7 +57,7 @@ function outcomeOf(settled: Settled<unknown>): string {
     case 'timeout':
       return 'timed out';
     default:
-      return settled.error.kind;
+      return outcome.error.kind;
   }
 }
 
@@ -113,7 +113,7 @@ function barBoard(io: CliIo, tasks: readonly DemoTask[]): Board {
   };
 }
 
-function summary(tasks: readonly DemoTask[], sim: TaskServer, startedAt: number, mostInFlight: number): string {
+function summary(tasks: readonly DemoTask[], sim: TaskServer, startedAt: number): string {
   const rows = tasks.map((t) => [
     t.name,
     t.service,
@@ -126,13 +126,15 @@ function summary(tasks: readonly DemoTask[], sim: TaskServer, startedAt: number,
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => (i >= 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
   const faults = sim.requests.filter((r) => r.fault !== undefined).length;
+  // The simulator's own counts: the requests it received, and the most it was answering at once.
+  const stats = sim.stats();
   return [
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
-    `The server saw ${sim.requests.length} requests (${faults} answered with an injected fault and retried); at most ${mostInFlight} waited for an answer at once (the poller's budget: 3).`,
+    `The server saw ${stats.requests} requests (${faults} answered with an injected fault and retried); at most ${stats.mostInFlight} waited for an answer at once (the poller's budget: 3).`,
     ...tasks.map((t) => `- ${t.name} ${t.story}: ${t.outcome ?? 'no outcome'}.`),
     '',
   ].join('\n');
@@ -152,7 +154,8 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     return 0;
   }
 
-  const sim = await startTaskServer();
+  // Answers take 50 ms, as a real service's do, so the poller's budget shows in the server's count.
+  const sim = await startTaskServer({ latencyMs: 50 });
   const startedAt = performance.now();
   const tasks = demoTasks();
   for (const demo of tasks) {
@@ -166,8 +169,6 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
   io.stdout.write(`poll-task demo: a task simulator runs on ${sim.url}; five tasks of five services, watched at once.\n\n`);
   const board = io.stdout.isTTY === true ? barBoard(io, tasks) : lineBoard(io, startedAt);
   const poller = createTaskPoller({ strategy: withBackoff({ initialDelayMs: 250, factor: 1.5, maxDelayMs: 1000 }), maxConcurrentRequests: 3 });
-  // Counts the requests waiting for their answer, to show that the poller's budget held.
-  const counting = countingFetch();
   const record = (demo: DemoTask, snapshot: TaskSnapshot, polls: number): void => {
     demo.snapshot = snapshot;
     demo.polls = polls;
@@ -181,7 +182,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
   try {
     const batch = [imported, merge, kriging, training];
-    const sources = batch.map((demo) => simulatedSource(demo.task!, { fetch: counting.fetch }));
+    const sources = batch.map((demo) => simulatedSource(demo.task!));
     const batchDone = lastValueFrom(
       pollAll$(sources, { poller, mode: 'settle' }).pipe(
         tap((event) => {
@@ -192,10 +193,10 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
             if (event.snapshot !== undefined && isTerminalStatus(event.snapshot.runStatus) && demo.endedAt === undefined) end(demo, event.snapshot.runStatus);
             return;
           }
-          event.results.forEach((settled, i) => {
+          event.results.forEach((outcome, i) => {
             const demo = batch[i]!;
-            if (demo.endedAt === undefined) end(demo, outcomeOf(settled));
-            else demo.outcome = outcomeOf(settled);
+            if (demo.endedAt === undefined) end(demo, outcomeOf(outcome));
+            else demo.outcome = outcomeOf(outcome);
           });
         }),
       ),
@@ -203,7 +204,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
     // The render's watcher leaves after three seconds; it asked to cancel and watches alone, so the render is
     // cancelled on the farm. A second look, which does not ask to cancel, follows it to CANCELED.
-    const renderSource = simulatedSource(render.task!, { fetch: counting.fetch });
+    const renderSource = simulatedSource(render.task!);
     let firstLoopPolls = 0;
     const watcher = poller
       .watch(renderSource)
@@ -233,7 +234,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
     await Promise.all([batchDone, renderDone]);
     board.stop();
-    io.stdout.write(summary(tasks, sim, startedAt, counting.mostInFlight()));
+    io.stdout.write(summary(tasks, sim, startedAt));
     return 0;
   } finally {
     board.stop();

@@ -2,15 +2,13 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { TaskEvent, TaskHandle } from '../events.js';
 import { CancelableObservable, fireCancel, isCancelableStream } from '../core/cancel.js';
 import { createHandle, checkSource } from '../core/handle.js';
-import { checkNumber, checkOptions } from '../util/options.js';
+import { checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 import { pollTask$ } from '../core/poll-task.js';
+import { snapshotOf, type Outcome } from '../core/outcome.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
 import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import type { TaskPoller } from './task-poller.js';
-
-/** How one task of a `settle` batch ended. */
-export type Settled<R> = { readonly ok: true; readonly result: R } | { readonly ok: false; readonly error: unknown };
 
 /** The state of the batch after one task's reading (or end). */
 export interface PollAllProgressEvent {
@@ -31,7 +29,7 @@ export interface PollAllProgressEvent {
 /** The end of the batch: every task's result, in input order. */
 export interface PollAllResultEvent<T> {
   readonly type: 'result';
-  /** In input order: the results (`fail-fast`), or how each task ended (`settle`). */
+  /** In input order: the results (`fail-fast`), or how each task ended, an {@link Outcome} (`settle`). */
   readonly results: readonly T[];
   readonly tasks: ReadonlyMap<string, TaskSnapshot>;
   readonly progress: 1;
@@ -41,8 +39,8 @@ export interface PollAllResultEvent<T> {
 
 /** What {@link pollAll$} emits in `fail-fast` mode. */
 export type PollAllEvent<R> = PollAllProgressEvent | PollAllResultEvent<R>;
-/** What {@link pollAll$} emits in `settle` mode. */
-export type PollAllSettledEvent<R> = PollAllProgressEvent | PollAllResultEvent<Settled<R>>;
+/** What {@link pollAll$} emits in `settle` mode: its `results` are how each task ended, an {@link Outcome}. */
+export type PollAllSettledEvent<R> = PollAllProgressEvent | PollAllResultEvent<Outcome<R>>;
 
 /** Options of {@link pollAll$}. */
 export interface PollAllOptions<R> {
@@ -55,7 +53,7 @@ export interface PollAllOptions<R> {
   readonly concurrency?: number;
   /**
    * `fail-fast`: error with the first failure and stop polling the rest. `settle`: wait for every task and
-   * end with `{ ok, result | error }` per task.
+   * end with an {@link Outcome} per task, `{ ok: true, result, snapshot }` or `{ ok: false, error, snapshot? }`.
    * @default 'fail-fast'
    */
   readonly mode?: 'fail-fast' | 'settle';
@@ -63,7 +61,7 @@ export interface PollAllOptions<R> {
   readonly poller?: TaskPoller;
 }
 
-const optionNames = ['strategy', 'concurrency', 'mode', 'poller'];
+const optionNames = optionNamesOf<PollAllOptions<unknown>>()({ strategy: true, concurrency: true, mode: true, poller: true });
 
 /**
  * Waits for many tasks at once: a cold Observable of `progress` events (each task's latest snapshot, the
@@ -72,7 +70,7 @@ const optionNames = ['strategy', 'concurrency', 'mode', 'poller'];
  *
  * - `concurrency` caps how many tasks are polled at once; the others wait their turn.
  * - `fail-fast` (default) errors with the first failure and stops polling the rest; `settle` waits for all
- *   and reports `{ ok: true, result } | { ok: false, error }` per task.
+ *   and reports an {@link Outcome} per task, `{ ok: true, result, snapshot } | { ok: false, error, snapshot? }`.
  * - With {@link cancelOnUnsubscribe} on its output, leaving before the end cancels every unfinished task,
  *   queued ones included; an error or the end cancels nothing.
  *
@@ -148,7 +146,7 @@ function runAll<R>(
   const snapshots = new Map<string, TaskSnapshot>();
   const contribution = new Array<number>(total).fill(0);
   const ended = new Array<boolean>(total).fill(false);
-  const outcomes = new Array<Settled<R> | undefined>(total);
+  const outcomes = new Array<Outcome<R> | undefined>(total);
   const running = new Map<number, Subscription>();
   let sum = 0;
   let done = 0;
@@ -180,7 +178,7 @@ function runAll<R>(
     subscriber.complete();
   };
 
-  const end = (index: number, outcome: Settled<R>): void => {
+  const end = (index: number, outcome: Outcome<R>): void => {
     ended[index] = true;
     outcomes[index] = outcome;
     running.delete(index);
@@ -197,7 +195,7 @@ function runAll<R>(
       next(event) {
         snapshots.set(id, event.snapshot);
         if (event.type === 'result') {
-          end(index, { ok: true, result: event.result });
+          end(index, { ok: true, result: event.result, snapshot: event.snapshot });
           return;
         }
         setContribution(index, event.snapshot.progress ?? 0);
@@ -205,9 +203,11 @@ function runAll<R>(
       },
       error(error: unknown) {
         if (mode === 'settle') {
-          const terminal = (error as { snapshot?: TaskSnapshot } | null)?.snapshot;
-          if (terminal !== undefined && terminal.taskId === id) snapshots.set(id, terminal);
-          end(index, { ok: false, error });
+          // The snapshot a failure or cancel carries is the reading that ended this task, newer than the batch's.
+          const carried = snapshotOf(error);
+          if (carried !== undefined && carried.taskId === id) snapshots.set(id, carried);
+          const snapshot = snapshots.get(id);
+          end(index, snapshot === undefined ? { ok: false, error } : { ok: false, error, snapshot });
           return;
         }
         over = true;

@@ -5,7 +5,7 @@ import { defaultScheduler } from '../core/clock.js';
 import { outsideDeadlines } from '../core/wait-scope.js';
 import { planTask, runTask, type TaskPlan } from '../core/engine.js';
 import { checkSource } from '../core/handle.js';
-import { checkNumber, checkOptions, checkScheduler } from '../util/options.js';
+import { checkNumber, checkOptions, checkScheduler, optionNamesOf } from '../util/options.js';
 import { createRequestGate, type GateStats, type RequestGate } from './request-gate.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import type { TaskSource } from '../task-source.js';
@@ -76,7 +76,13 @@ export interface TaskPoller {
   watchers(taskId: string): number;
 }
 
-const optionNames = ['strategy', 'maxConcurrentRequests', 'maxRequestsPerSecond', 'retainFinished', 'scheduler'];
+const optionNames = optionNamesOf<TaskPollerConfig>()({
+  strategy: true,
+  maxConcurrentRequests: true,
+  maxRequestsPerSecond: true,
+  retainFinished: true,
+  scheduler: true,
+});
 
 /**
  * Creates a poller: many tasks, one polling loop per task id whatever the number of watchers, and one request

@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { isPollTaskError, type TransportError } from '../errors.js';
 import type { TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy } from '../strategies/poll-strategy.js';
-import { checkFunction, checkNumber, checkOptions, checkScheduler, optionNames, show } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, checkScheduler, optionNamesOf, show } from '../util/options.js';
 import { defaultScheduler } from './clock.js';
 
 // What a strategy is, as a value: its schedule, its retry rules, its limits. withBackoff, withInterval and
@@ -143,9 +143,9 @@ export const loopOptionRecord = {
 } as const satisfies Record<keyof LoopOptions, true>;
 
 /** The option names of {@link LoopOptions}, for unknown-option checks. */
-export const loopOptionNames = optionNames<LoopOptions>(loopOptionRecord);
+export const loopOptionNames = optionNamesOf<LoopOptions>()(loopOptionRecord);
 
-const planOptionNames = optionNames<PollPlanConfig>({ ...loopOptionRecord, schedule: true, pausedWhile: true });
+const planOptionNames = optionNamesOf<PollPlanConfig>()({ ...loopOptionRecord, schedule: true, pausedWhile: true });
 
 /** The default retry test: a retryable {@link TransportError}, from any copy of the library. */
 function isRetryableTransportError(error: unknown): boolean {

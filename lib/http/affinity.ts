@@ -3,8 +3,8 @@ import * as t from 'io-ts';
 import type { TaskSource } from '../task-source.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { defineDialect, statusFrom } from './dialect.js';
-import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../util/options.js';
+import { createHttpTask, httpSourceOptionKeys, type HttpSourceOptions } from './http-task.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { checkBaseUrl, without } from './paths.js';
 
 /** Affinity's `MergeTask`, as a merge task URL answers. */
@@ -57,6 +57,8 @@ export type AffinityTaskOptions<R> = HttpSourceOptions<R> & {
   readonly baseUrl?: string;
 } & ({ readonly url: string; readonly taskUrl?: undefined } | { readonly taskUrl: string; readonly url?: undefined });
 
+const affinityTaskOptionNames = optionNamesOf<AffinityTaskOptions<unknown>>()({ baseUrl: true, url: true, taskUrl: true, ...httpSourceOptionKeys });
+
 /**
  * The source of an Affinity merge task, from the `taskUrl` a merge answered with (absolute, or relative to
  * the v2 API). A URL with credentials, or on another host, port or scheme than the API, is refused with
@@ -71,7 +73,7 @@ export type AffinityTaskOptions<R> = HttpSourceOptions<R> & {
 export function affinityTask<R = unknown>(options: AffinityTaskOptions<R>): TaskSource<R> {
   const fn = 'affinityTask';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['baseUrl', 'url', 'taskUrl', ...httpSourceOptionNames]);
+  checkOptions(fn, options, affinityTaskOptionNames);
   const given = options?.url ?? options?.taskUrl;
   if (typeof given !== 'string' || given === '') {
     throw new TypeError(`${fn}: give the merge task's URL as "url" or "taskUrl" (the taskUrl Affinity answered with).`);

@@ -3,8 +3,8 @@ import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { nullable } from './codecs.js';
 import { defineDialect, statusFrom } from './dialect.js';
-import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../util/options.js';
+import { createHttpTask, httpSourceOptionKeys, type HttpSourceOptions } from './http-task.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 
 /** Benchling's `AsyncTask`, as `GET /api/v2/tasks/{taskId}` answers. */
@@ -45,6 +45,8 @@ export interface BenchlingTaskOptions<R> extends HttpSourceOptions<R> {
   readonly taskId: string;
 }
 
+const benchlingTaskOptionNames = optionNamesOf<BenchlingTaskOptions<unknown>>()({ baseUrl: true, taskId: true, ...httpSourceOptionKeys });
+
 /**
  * The source of a Benchling task, from the tenant URL and the task id.
  *
@@ -57,7 +59,7 @@ export interface BenchlingTaskOptions<R> extends HttpSourceOptions<R> {
 export function benchlingTask<R = unknown>(options: BenchlingTaskOptions<R>): TaskSource<R> {
   const fn = 'benchlingTask';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['baseUrl', 'taskId', ...httpSourceOptionNames]);
+  checkOptions(fn, options, benchlingTaskOptionNames);
   const base = checkBaseUrl(fn, 'baseUrl', options?.baseUrl).replace(/\/api\/v2$/, '');
   const taskId = checkId(fn, 'taskId', options.taskId);
   return createHttpTask(fn, { ...without(options, 'baseUrl', 'taskId'), url: joinUrl(`${base}/api/v2/tasks`, taskId), dialect: benchling });

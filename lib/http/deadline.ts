@@ -2,8 +2,8 @@ import * as t from 'io-ts';
 import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { defineDialect, statusFrom } from './dialect.js';
-import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../util/options.js';
+import { createHttpTask, httpSourceOptionKeys, type HttpSourceOptions } from './http-task.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 
 /** Deadline Cloud's `GetTask` response. */
@@ -87,6 +87,8 @@ export interface DeadlineTaskOptions<R> extends HttpSourceOptions<R> {
   readonly taskId: string;
 }
 
+const deadlineTaskOptionNames = optionNamesOf<DeadlineTaskOptions<unknown>>()({ endpoint: true, farmId: true, queueId: true, jobId: true, stepId: true, taskId: true, ...httpSourceOptionKeys });
+
 /**
  * The source of a Deadline Cloud task, from its five ids (`GET /2023-10-12/farms/{farmId}/queues/{queueId}/
  * jobs/{jobId}/steps/{stepId}/tasks/{taskId}`).
@@ -100,7 +102,7 @@ export interface DeadlineTaskOptions<R> extends HttpSourceOptions<R> {
 export function deadlineTask<R = unknown>(options: DeadlineTaskOptions<R>): TaskSource<R> {
   const fn = 'deadlineTask';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['endpoint', 'farmId', 'queueId', 'jobId', 'stepId', 'taskId', ...httpSourceOptionNames]);
+  checkOptions(fn, options, deadlineTaskOptionNames);
   const base = checkBaseUrl(fn, 'endpoint', options?.endpoint);
   const url = joinUrl(
     `${base}/2023-10-12/farms`,

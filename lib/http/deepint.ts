@@ -3,8 +3,8 @@ import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { nullable } from './codecs.js';
 import { defineDialect, statusFrom } from './dialect.js';
-import { createHttpTask, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../util/options.js';
+import { createHttpTask, httpSourceOptionKeys, type HttpSourceOptions } from './http-task.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, withHeader, without } from './paths.js';
 
 /** Deep Intelligence's `TaskInfo`, as `GET /api/v1/workspace/{ws}/task/{task}` answers. */
@@ -71,6 +71,8 @@ export interface DeepintTaskOptions<R> extends HttpSourceOptions<R> {
   readonly taskId: string;
 }
 
+const deepintTaskOptionNames = optionNamesOf<DeepintTaskOptions<unknown>>()({ baseUrl: true, organizationId: true, workspaceId: true, taskId: true, ...httpSourceOptionKeys });
+
 /**
  * The source of a Deep Intelligence task, from its organisation, workspace and task ids. Credentials go only to
  * `baseUrl`'s origin (the SDK's `from_url` sends the token to whatever host the URL names).
@@ -84,7 +86,7 @@ export interface DeepintTaskOptions<R> extends HttpSourceOptions<R> {
 export function deepintTask<R = unknown>(options: DeepintTaskOptions<R>): TaskSource<R> {
   const fn = 'deepintTask';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['baseUrl', 'organizationId', 'workspaceId', 'taskId', ...httpSourceOptionNames]);
+  checkOptions(fn, options, deepintTaskOptionNames);
   const base = checkBaseUrl(fn, 'baseUrl', options?.baseUrl ?? 'https://app.deepint.net');
   const organizationId = checkId(fn, 'organizationId', options.organizationId);
   const url = joinUrl(`${base}/api/v1/workspace`, checkId(fn, 'workspaceId', options.workspaceId), 'task', checkId(fn, 'taskId', options.taskId));

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import type { RunStatus, TaskFailure } from '../snapshot.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import type { HeaderReader } from './transport.js';
@@ -80,7 +80,16 @@ export function isDialect(value: unknown): value is Dialect {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[dialectBrand] === true;
 }
 
-const specNames = ['name', 'status', 'toReading', 'resultUrl', 'selectResult', 'cancel', 'expiredMessage', 'defaultStrategy'];
+const specNames = optionNamesOf<DialectSpec<unknown>>()({
+  name: true,
+  status: true,
+  toReading: true,
+  resultUrl: true,
+  selectResult: true,
+  cancel: true,
+  expiredMessage: true,
+  defaultStrategy: true,
+});
 
 /**
  * Defines how to talk to a JSON task API that is not built in: the status codec, the mapping to a reading,

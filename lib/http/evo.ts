@@ -5,8 +5,8 @@ import type { TaskSource } from '../task-source.js';
 import { withInterval } from '../strategies/with-interval.js';
 import { nullable } from './codecs.js';
 import { defineDialect, statusFrom } from './dialect.js';
-import { createHttpTask, httpSourceOptionNames, transportFor, type HttpSourceOptions } from './http-task.js';
-import { checkOptions } from '../util/options.js';
+import { createHttpTask, httpSourceOptionKeys, transportFor, type HttpSourceOptions } from './http-task.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { checkBaseUrl, checkId, joinUrl, without } from './paths.js';
 import { safeUrl, send } from './transport.js';
 import { checkUrl } from './url-guard.js';
@@ -102,6 +102,8 @@ export type EvoJobOptions<R> = HttpSourceOptions<R> &
     | (EvoTaskIds & { readonly jobId: string; readonly url?: undefined })
   );
 
+const evoJobOptionNames = optionNamesOf<EvoJobOptions<unknown>>()({ url: true, baseUrl: true, orgId: true, topic: true, task: true, jobId: true, ...httpSourceOptionKeys });
+
 /**
  * The source of an Evo compute job: from its status URL (`…/compute/orgs/{org}/{topic}/{task}/{job}/status`,
  * as `submit` answered in `Location`), or from its ids. With both `url` and `baseUrl`, the URL must start with
@@ -116,7 +118,7 @@ export type EvoJobOptions<R> = HttpSourceOptions<R> &
 export function evoJob<R = unknown>(options: EvoJobOptions<R>): TaskSource<R> {
   const fn = 'evoJob';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['url', 'baseUrl', 'orgId', 'topic', 'task', 'jobId', ...httpSourceOptionNames]);
+  checkOptions(fn, options, evoJobOptionNames);
   let url: string;
   if (options?.url !== undefined) {
     url = checkId(fn, 'url', options.url);
@@ -141,6 +143,8 @@ export interface SubmitEvoJobOptions<R> extends HttpSourceOptions<R>, EvoTaskIds
   readonly signal?: AbortSignal;
 }
 
+const submitEvoJobOptionNames = optionNamesOf<SubmitEvoJobOptions<unknown>>()({ baseUrl: true, orgId: true, topic: true, task: true, parameters: true, signal: true, ...httpSourceOptionKeys });
+
 /**
  * Submits an Evo compute task (`POST …/compute/orgs/{org}/{topic}/{task}` with `{ parameters }`) and
  * resolves with the source of the job it created, found through the answer's `Location` header. Made for
@@ -157,7 +161,7 @@ export interface SubmitEvoJobOptions<R> extends HttpSourceOptions<R>, EvoTaskIds
 export async function submitEvoJob<R = unknown>(options: SubmitEvoJobOptions<R>): Promise<TaskSource<R>> {
   const fn = 'submitEvoJob';
   if (options === undefined) throw new TypeError(`${fn}: options are required.`);
-  checkOptions(fn, options, ['baseUrl', 'orgId', 'topic', 'task', 'parameters', 'signal', ...httpSourceOptionNames]);
+  checkOptions(fn, options, submitEvoJobOptionNames);
   const base = checkBaseUrl(fn, 'baseUrl', options?.baseUrl);
   const target = joinUrl(`${base}/compute/orgs`, checkId(fn, 'orgId', options.orgId), checkId(fn, 'topic', options.topic), checkId(fn, 'task', options.task));
   if (typeof options.parameters !== 'object' || options.parameters === null) {

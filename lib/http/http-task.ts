@@ -3,7 +3,7 @@ import { UnknownStatusError, isPollTaskError, withDecision, type TransportError 
 import { fromAbortable } from '../util/abortable.js';
 import { defaultRandom } from '../core/clock.js';
 import { decoderFor } from '../util/fast-decode.js';
-import { checkFunction, checkNumber, checkOptions } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 import { defaultMaxRetryAfterMs } from '../core/plan.js';
 import { clockOfWait } from '../core/wait-scope.js';
 import { SentSecrets, headerFault } from '../util/redact.js';
@@ -63,9 +63,19 @@ export interface HttpTaskOptions<R> extends HttpSourceOptions<R> {
   readonly id?: string;
 }
 
-/** The option names of {@link HttpSourceOptions}, for the builders' unknown-option checks. */
-export const httpSourceOptionNames = ['result', 'headers', 'fetch', 'requestTimeoutMs', 'maxBodyBytes', 'allowedOrigins'];
-const optionNames = ['url', 'dialect', 'id', ...httpSourceOptionNames];
+/**
+ * The option names of {@link HttpSourceOptions}, as a record for the builders' {@link optionNamesOf} records
+ * to spread: `optionNamesOf<BenchlingTaskOptions<unknown>>()({ baseUrl: true, taskId: true, ...httpSourceOptionKeys })`.
+ */
+export const httpSourceOptionKeys = {
+  result: true,
+  headers: true,
+  fetch: true,
+  requestTimeoutMs: true,
+  maxBodyBytes: true,
+  allowedOrigins: true,
+} as const satisfies Record<keyof HttpSourceOptions<unknown>, true>;
+const optionNames = optionNamesOf<HttpTaskOptions<unknown>>()({ url: true, dialect: true, id: true, ...httpSourceOptionKeys });
 const resultAttempts = 3;
 
 /** Checks the options shared by every HTTP source and builds what its requests share. */

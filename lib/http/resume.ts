@@ -7,7 +7,7 @@ import { decodeOrThrow } from '../util/decode.js';
 import { clip, excerpt, previewValue, QUOTE_CHARS } from '../util/excerpt.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js';
 import { redactText } from '../util/redact.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { planOfStrategy } from '../core/plan.js';
 import { pollStrategy } from '../strategies/poll-strategy.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
@@ -21,7 +21,7 @@ import { deadline } from './deadline.js';
 import { deepint } from './deepint.js';
 import { isDialect, type Dialect } from './dialect.js';
 import { evo } from './evo.js';
-import { createHttpTask, httpSourceDescription, httpSourceOptionNames, type HttpSourceOptions } from './http-task.js';
+import { createHttpTask, httpSourceDescription, httpSourceOptionKeys, type HttpSourceOptions } from './http-task.js';
 import { safeUrl } from './transport.js';
 
 /** The longest status URL a resume token holds, in characters (8 KiB). */
@@ -88,6 +88,8 @@ export interface SerializeTaskOptions {
   readonly deadline?: Date | number;
 }
 
+const serializeTaskOptionNames = optionNamesOf<SerializeTaskOptions>()({ deadline: true });
+
 /**
  * Writes a resume token for the wait on `source` (built by httpTask or a builder): a versioned JSON string
  * with the task's status URL without its query and dialect, when the wait started, its deadline and how many
@@ -109,7 +111,7 @@ export function serializeTask(source: TaskSource<unknown>, snapshot?: TaskSnapsh
   if (description === undefined) {
     throw new TypeError(`${fn}: only sources built by poll-task/http (httpTask or a service's builder) can be resumed; this one has no status URL to come back to.`);
   }
-  checkOptions(fn, options, ['deadline']);
+  checkOptions(fn, options, serializeTaskOptionNames);
   const deadlineAt = options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
   if (deadlineAt !== undefined && !isTime(deadlineAt)) {
     throw new TypeError(`${fn}: option "deadline" must be a valid Date or epoch milliseconds.`);
@@ -166,12 +168,14 @@ export interface ResumeTaskOptions<R> extends HttpSourceOptions<R> {
   readonly strategy?: PollStrategy<R>;
 }
 
+const resumeTaskOptionNames = optionNamesOf<ResumeTaskOptions<unknown>>()({ dialects: true, strategy: true, url: true, ...httpSourceOptionKeys });
+
 /** Checks the token and the options, and builds the source the token points to. */
 function open<R>(fn: string, token: string, options: ResumeTaskOptions<R>): { checkpoint: TaskCheckpoint; source: TaskSource<R> } {
   if (options === undefined || options.allowedOrigins === undefined) {
     throw new TypeError(`${fn}: options.allowedOrigins is required: the origins the resumed task may be at, e.g. ["https://api.example.com"].`);
   }
-  checkOptions(fn, options, ['allowedOrigins', 'dialects', 'strategy', 'url', ...httpSourceOptionNames]);
+  checkOptions(fn, options, resumeTaskOptionNames);
   const checkpoint = parseToken(fn, token);
   const known = [...(options.dialects ?? []), ...builtIn];
   for (const dialect of known) if (!isDialect(dialect)) throw new TypeError(`${fn}: option "dialects" must hold dialects made with defineDialect().`);

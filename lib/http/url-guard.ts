@@ -1,11 +1,6 @@
 import { UnsafeUrlError } from '../errors.js';
 import { hidesUserinfo, quotedUrl, withoutUserinfo } from '../util/urls.js';
 
-/** The origin (`scheme://host:port`) of `url`, normalised by the URL parser. */
-export function originOf(url: URL): string {
-  return url.origin;
-}
-
 /**
  * Parses `url` (relative URLs against `base`) and refuses, with {@link UnsafeUrlError}, anything a request
  * must not go to: userinfo (also a password written unencoded, which the parser reads as a port and a path),

@@ -1,7 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { TaskHandle } from '../events.js';
 import { fireCancel, isCancelableStream, warnCancelFailed, type CancelErrorHandler } from '../core/cancel.js';
-import { checkFunction, checkOptions, optionNames } from '../util/options.js';
+import { checkFunction, checkOptions, optionNamesOf } from '../util/options.js';
 import { isTerminalStatus, type RunStatus } from '../snapshot.js';
 
 /** Options of {@link cancelOnUnsubscribe}. */
@@ -46,7 +46,7 @@ export function cancelOnUnsubscribe<E extends CancelableEvent>(
   config?: CancelOnUnsubscribeConfig,
 ): MonoTypeOperatorFunction<E> {
   const fn = 'cancelOnUnsubscribe';
-  checkOptions(fn, config, optionNames<CancelOnUnsubscribeConfig>({ onError: true }));
+  checkOptions(fn, config, optionNamesOf<CancelOnUnsubscribeConfig>()({ onError: true }));
   const onError: CancelErrorHandler = checkFunction(fn, 'onError', config?.onError, warnCancelFailed);
 
   return (source) => {

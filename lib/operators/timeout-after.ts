@@ -3,7 +3,7 @@ import { TaskTimeoutError } from '../errors.js';
 import { defaultScheduler, scheduleAfter } from '../core/clock.js';
 import { TaskStream } from '../core/poll-task.js';
 import { withinDeadline } from '../core/wait-scope.js';
-import { checkNumber, checkOptions, checkScheduler, optionNames } from '../util/options.js';
+import { checkNumber, checkOptions, checkScheduler, optionNamesOf } from '../util/options.js';
 import type { TaskSnapshot } from '../snapshot.js';
 
 /** Options of {@link timeoutAfter}. Give `ms`, `deadline` or both (the earlier one wins). */
@@ -22,7 +22,7 @@ export interface TimeoutAfterConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-const names = optionNames<TimeoutAfterConfig>({ ms: true, deadline: true, scheduler: true });
+const optionNames = optionNamesOf<TimeoutAfterConfig>()({ ms: true, deadline: true, scheduler: true });
 
 /** The least an event must have for {@link timeoutAfter}: a `type`, and a snapshot when it has one. */
 export interface TimedEvent {
@@ -56,7 +56,7 @@ export interface TimedEvent {
 export function timeoutAfter<E extends TimedEvent>(config: number | TimeoutAfterConfig): MonoTypeOperatorFunction<E> {
   const fn = 'timeoutAfter';
   const options: TimeoutAfterConfig = typeof config === 'number' ? { ms: config } : config;
-  if (typeof config !== 'number') checkOptions(fn, config, names);
+  if (typeof config !== 'number') checkOptions(fn, config, optionNames);
   if (options === undefined || (options.ms === undefined && options.deadline === undefined)) {
     throw new TypeError(`${fn}: give the time to wait, as milliseconds (timeoutAfter(60_000)) or { ms } or { deadline }.`);
   }

@@ -1,6 +1,6 @@
 import { defaultRandom } from '../core/clock.js';
 import type { DelayFunction, PollSchedule } from '../core/plan.js';
-import { checkFunction, checkNumber, checkOptions, optionNames } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 
 /** A jitter range: each delay is multiplied by `1 + U(min, max)`, with -1 ≤ min ≤ max ≤ 1. */
 export interface JitterRange {
@@ -47,7 +47,7 @@ export function checkBackoff(fn: string, fields: BackoffFields): Omit<BackoffSch
 
 function checkJitter(fn: string, jitter: unknown): JitterRange {
   if (typeof jitter === 'object' && jitter !== null) {
-    checkOptions(`${fn}: jitter`, jitter, optionNames<JitterRange>({ min: true, max: true }));
+    checkOptions(`${fn}: jitter`, jitter, optionNamesOf<JitterRange>()({ min: true, max: true }));
     const { min, max } = jitter as Partial<JitterRange>;
     const low = checkNumber(fn, 'jitter.min', min, NaN, { min: -1, max: 1 });
     const high = checkNumber(fn, 'jitter.max', max, NaN, { min: -1, max: 1 });

@@ -1,6 +1,6 @@
 import { strategyOf } from '../core/loop.js';
 import { loopOptionRecord, planOf, type LoopOptions, type PlannedStrategy } from '../core/plan.js';
-import { checkOptions, optionNames } from '../util/options.js';
+import { checkOptions, optionNamesOf } from '../util/options.js';
 import { backoffSchedule, checkBackoff, type JitterRange } from './backoff-delay.js';
 
 export type { JitterRange } from './backoff-delay.js';
@@ -36,7 +36,7 @@ export interface WithBackoffConfig extends LoopOptions {
   readonly random?: () => number;
 }
 
-const names = optionNames<WithBackoffConfig>({ initialDelayMs: true, factor: true, maxDelayMs: true, jitter: true, random: true, ...loopOptionRecord });
+const names = optionNamesOf<WithBackoffConfig>()({ initialDelayMs: true, factor: true, maxDelayMs: true, jitter: true, random: true, ...loopOptionRecord });
 
 /**
  * A strategy that asks again after a growing delay: delay n (1-based, counting every wait) is

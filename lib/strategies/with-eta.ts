@@ -1,7 +1,7 @@
 import { defaultRandom } from '../core/clock.js';
 import { strategyOf } from '../core/loop.js';
 import { loopOptionRecord, planOf, type DelayFunction, type LoopOptions, type PlannedStrategy, type PollSchedule } from '../core/plan.js';
-import { checkFunction, checkNumber, checkOptions, optionNames } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 import { backoffDelay } from './backoff-delay.js';
 import { etaOf, type ProgressPoint } from './eta-estimate.js';
 
@@ -41,7 +41,7 @@ export interface WithEtaConfig extends LoopOptions {
   readonly random?: () => number;
 }
 
-const names = optionNames<WithEtaConfig>({
+const names = optionNamesOf<WithEtaConfig>()({
   minDelayMs: true,
   maxDelayMs: true,
   finalDelayMs: true,

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRandom, monotonic, sleep, wallClock } from '../core/clock.js';
 import { loggedHeaders } from '../util/redact.js';
-import { checkFunction, checkNumber, checkOptions, show } from '../util/options.js';
+import { checkFunction, checkNumber, checkOptions, optionNamesOf, show } from '../util/options.js';
 import { checkFaultSpec, checkTaskSpec } from './check-specs.js';
 import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
 
@@ -154,6 +154,13 @@ export interface TaskServerOptions {
   readonly allowedHosts?: readonly string[];
   /** How many requests the log keeps (`requests`, `GET /_sim/requests`): the last ones; `Infinity` keeps all. @default 1000 */
   readonly requestLogSize?: number;
+  /**
+   * How long every task-API answer is held back, in milliseconds: a real service's response time, so that
+   * requests overlap on the server as they do in production and a client's request budget shows in
+   * `stats().mostInFlight`. Faults come on top of it. Not for the control API or `files`.
+   * @default 0
+   */
+  readonly latencyMs?: number;
   /** The largest request body kept, in bytes; a larger one is answered 413 and thrown away as it arrives. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
   /**
@@ -165,16 +172,35 @@ export interface TaskServerOptions {
   readonly maxTasks?: number;
 }
 
-const optionNames = Object.keys({
+const optionNames = optionNamesOf<TaskServerOptions>()({
   port: true,
   host: true,
   random: true,
   files: true,
   allowedHosts: true,
   requestLogSize: true,
+  latencyMs: true,
   maxBodyBytes: true,
   maxTasks: true,
-} satisfies Record<keyof TaskServerOptions, true>);
+});
+
+/** What a simulator has counted since it started: {@link TaskServer.stats}, and `GET /_sim/stats`. */
+export interface TaskServerStats {
+  /** The task-API requests received, all of them (not only those still in the log). */
+  readonly requests: number;
+  /** The connections opened (to check keep-alive). */
+  readonly connections: number;
+  /** The tasks held now. */
+  readonly tasks: number;
+  /**
+   * The task-API requests being answered now, each counted from its arrival (its body read) until its answer
+   * is sent or its connection closes. A request still waiting in the client (queued, or connecting) does not
+   * count.
+   */
+  readonly inFlight: number;
+  /** The most there were in flight at the same time so far: a client's request budget, seen from the server. */
+  readonly mostInFlight: number;
+}
 
 /** A running simulator. */
 export interface TaskServer {
@@ -184,6 +210,8 @@ export interface TaskServer {
   create(dialect: SimDialect, spec?: SimTaskSpec): SimTask;
   /** The last `requestLogSize` (default 1000) requests received, oldest first (a live array). */
   readonly requests: readonly SeenRequest[];
+  /** What it has counted so far: requests, connections, tasks held, the most requests answered at once. */
+  stats(): TaskServerStats;
   /** Injects a fault into the next matching requests; throws a TypeError naming the field when `spec` has a bad one. */
   fault(spec: FaultSpec): void;
   /** Whether the task was asked to cancel. */
@@ -275,7 +303,8 @@ function parsedOrUndefined(text: string): unknown {
  * - `POST /_sim/tasks` with `{ dialect, ...spec }` creates a task and answers `{ id, url, ids }`;
  * - `POST /_sim/faults` with a {@link FaultSpec} injects a fault;
  * - `GET /_sim/requests` lists the requests received;
- * - `GET /_sim/stats` counts them, the connections opened and the tasks held.
+ * - `GET /_sim/stats` counts them, the connections opened, the tasks held and the most requests answered at
+ *   once (as `stats()` does in process).
  *
  * Every request is recorded (header values redacted, but harmless ones; the last `requestLogSize`, default 1000) so tests can
  * assert how many were sent and when. The task API and `files` allow any origin (CORS), so a page elsewhere can
@@ -299,6 +328,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   if (typeof host !== 'string') throw new TypeError(`${fn}: option "host" must be an address or host name, e.g. "127.0.0.1", but was ${show(host)}.`);
   const random = checkFunction(fn, 'random', options.random, defaultRandom);
   const requestLogSize = checkNumber(fn, 'requestLogSize', options.requestLogSize, 1000, { integer: true, allowInfinity: true });
+  const latencyMs = checkNumber(fn, 'latencyMs', options.latencyMs, 0, { max: Number.MAX_SAFE_INTEGER });
   const maxBodyBytes = checkNumber(fn, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { max: Number.MAX_SAFE_INTEGER, integer: true });
   const maxTasks = checkNumber(fn, 'maxTasks', options.maxTasks, 10_000, { min: 1, integer: true, allowInfinity: true });
   const allowedHosts = new Set<string>();
@@ -324,6 +354,8 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const tasks = new Map<string, Task>();
   const requests: SeenRequest[] = [];
   let received = 0;
+  let inFlight = 0;
+  let mostInFlight = 0;
   const faults: Array<FaultSpec & { left: number; toSkip: number }> = [];
   const sockets = new Set<Socket>();
   const startedAt = monotonic();
@@ -332,6 +364,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   let base = '';
   // The address it listens on, as a Host header names it (hostOf).
   let boundHost = '';
+  const stats = (): TaskServerStats => ({ requests: received, connections: connectionsOpened, tasks: tasks.size, inFlight, mostInFlight });
 
   const create = (dialect: SimDialect, spec: SimTaskSpec = {}): SimTask => {
     if (!SIM_DIALECTS.includes(dialect)) {
@@ -631,7 +664,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       } else if (method === 'GET' && path === '/_sim/requests') {
         json(response, 200, requests);
       } else if (method === 'GET' && path === '/_sim/stats') {
-        json(response, 200, { requests: received, connections: connectionsOpened, tasks: tasks.size });
+        json(response, 200, stats());
       } else {
         json(response, 404, { message: `No control route ${method} ${path}; use POST /_sim/tasks, POST /_sim/faults, GET /_sim/requests or GET /_sim/stats.` });
       }
@@ -676,6 +709,10 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
       ...(fault === undefined ? {} : { fault: fault.kind }),
     });
     received++;
+    // Answered when the response is sent, or when its connection closes first (a reset, a client that left).
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    response.once('close', () => inFlight--);
+    if (latencyMs > 0) await sleep(latencyMs);
     // A ring of the last requestLogSize: a simulator left running for days keeps a bounded log.
     if (requests.length > requestLogSize) requests.shift();
     if (fault !== undefined && (await inject(fault, request, response, task))) return;
@@ -807,6 +844,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     url: base,
     create,
     requests,
+    stats,
     fault(spec) {
       checkFaultSpec(spec);
       faults.push({ ...spec, left: spec.times ?? 1, toSkip: spec.skip ?? 0 });

@@ -14,15 +14,20 @@ export function show(value: unknown): string {
   return String(value);
 }
 
+/** Every key of `T`, of each member when `T` is a union (where `keyof` gives only the keys all members share). */
+export type KeysOf<T> = T extends unknown ? keyof T : never;
+
 /**
- * The option names of a config type `T`, from a record that has every key of `T` and no other: a name added
- * to `T` and forgotten here, or left here after it left `T`, is a type error.
+ * The option names of the config type `T`, for {@link checkOptions}, taken from a record that names each one:
+ * a name missing from the record, or one `T` does not have, is a type error, so the list cannot drift from the
+ * type. Curried so that `T` is given and the record is checked against it; the names keep the record's order
+ * (the order a message lists them in). A union type's names are those of all its members.
  *
  * @example
- * const names = optionNames<WaitOptions<unknown>>({ strategy: true, timeoutMs: true, signal: true, cancelOnAbort: true, onProgress: true });
+ * const optionNames = optionNamesOf<WaitOptions<unknown>>()({ strategy: true, timeoutMs: true, signal: true, cancelOnAbort: true, onProgress: true });
  */
-export function optionNames<T>(record: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
-  return Object.keys(record) as (keyof T & string)[];
+export function optionNamesOf<T>(): (names: Record<KeysOf<T> & string, true>) => readonly string[] {
+  return (names) => Object.freeze(Object.keys(names));
 }
 
 /** Throws unless `options` is undefined or a plain object whose keys are all in `known`. */

@@ -94,8 +94,10 @@ describe('pollAll$', () => {
       const last = out.events.at(-1)!;
       expect(last.type).toBe('result');
       if (last.type !== 'result') return;
-      expect(last.results[0]).toEqual({ ok: true, result: 'fine' });
-      expect(last.results[1]).toMatchObject({ ok: false, error: expect.any(TaskFailedError) });
+      expect(last.results[0]).toStrictEqual({ ok: true, result: 'fine', snapshot: last.tasks.get('ok') });
+      expect(last.results[0]!.snapshot).toMatchObject({ runStatus: 'succeeded', polls: 2 });
+      expect(last.results[1]).toStrictEqual({ ok: false, error: expect.any(TaskFailedError), snapshot: last.tasks.get('bad') });
+      expect(last.results[1]!.snapshot).toBe((last.results[1]!.error as TaskFailedError).snapshot);
       expect(last.tasks.get('bad')?.runStatus).toBe('failed');
       expect(last.done).toBe(2);
     });

@@ -1,6 +1,6 @@
 import { lastValueFrom } from 'rxjs';
 import { createTaskPoller, pollAll$, withInterval } from '../../lib/index.js';
-import { countingFetch } from '../../lib/cli/counting-fetch.js';
+import { countingFetch } from '../helpers/counting-fetch.js';
 import { startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, sourceFor } from '../helpers/sim.js';
 
@@ -30,6 +30,8 @@ describe('many tasks against the simulator', () => {
     expect(sim.requests).toHaveLength(200 * 3 + evoJobs);
     expect(poller.stats()).toMatchObject({ inFlight: 0, queued: 0, sent: 200 * 3 + evoJobs });
     expect(counting.mostInFlight()).toBeLessThanOrEqual(8);
+    expect(sim.stats()).toMatchObject({ inFlight: 0, mostInFlight: expect.any(Number) });
+    expect(sim.stats().mostInFlight).toBeLessThanOrEqual(8);
     expect(counting.mostInFlight()).toBeGreaterThan(1);
   });
 });

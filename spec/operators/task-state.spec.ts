@@ -12,7 +12,7 @@ describe('taskState', () => {
       expectObservable(stream).toBe('ab-(c|)', {
         a: { state: 'active' },
         b: { state: 'active', snapshot: expect.objectContaining({ polls: 1, progress: 0.5 }) },
-        c: { state: 'succeeded', result: 'done', snapshot: expect.objectContaining({ polls: 2 }) },
+        c: { state: 'succeeded', ok: true, result: 'done', snapshot: expect.objectContaining({ polls: 2 }) },
       });
     });
   });
@@ -24,7 +24,7 @@ describe('taskState', () => {
       expectObservable(pollTask$(source, withInterval(1)).pipe(taskState())).toBe('ab-(c|)', {
         a: { state: 'active' },
         b: { state: 'active', snapshot: expect.objectContaining({ polls: 1 }) },
-        c: { state: 'failed', error: expect.any(TaskFailedError), snapshot: expect.objectContaining({ polls: 2, runStatus: 'failed' }) },
+        c: { state: 'failed', ok: false, error: expect.any(TaskFailedError), snapshot: expect.objectContaining({ polls: 2, runStatus: 'failed' }) },
       });
     });
   });
@@ -36,7 +36,7 @@ describe('taskState', () => {
       const source = scriptedSource('t-1', () => throwError(() => refused));
       expectObservable(pollTask$(source).pipe(taskState())).toBe('(ab|)', {
         a: { state: 'active' },
-        b: { state: 'failed', error: refused },
+        b: { state: 'failed', ok: false, error: refused },
       });
     });
   });

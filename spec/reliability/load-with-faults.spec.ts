@@ -1,5 +1,5 @@
 import { PollTaskError, createTaskPoller, isPollTaskError, withInterval, type TransportError } from '../../lib/index.js';
-import { countingFetch } from '../../lib/cli/counting-fetch.js';
+import { countingFetch } from '../helpers/counting-fetch.js';
 import { simulatedSource, startTaskServer, type SimTask, type TaskServer } from '../../lib/testing/index.js';
 import { dialects, until } from '../helpers/sim.js';
 import { seeded } from '../bench/seeded.js';
@@ -76,6 +76,8 @@ describe('load with faults', () => {
     expect(faulted / sim.requests.length).toBeGreaterThan(0.07);
     expect(faulted / sim.requests.length).toBeLessThan(0.13);
     expect(counting.mostInFlight()).toBeLessThanOrEqual(budget);
+    expect(sim.stats()).toMatchObject({ inFlight: 0, mostInFlight: expect.any(Number) });
+    expect(sim.stats().mostInFlight).toBeLessThanOrEqual(budget);
     expect(poller.stats()).toMatchObject({ inFlight: 0, queued: 0, polling: 0 });
   }, 60_000);
 });

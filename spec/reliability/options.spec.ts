@@ -149,9 +149,10 @@ const targets: readonly Target[] = [
   {
     fn: 'startTaskServer',
     call: (options) => startTaskServer(options).then((server) => server.close()),
-    documented: ['port', 'host', 'random', 'files', 'allowedHosts', 'requestLogSize', 'maxBodyBytes'],
+    documented: ['port', 'host', 'random', 'files', 'allowedHosts', 'requestLogSize', 'latencyMs', 'maxBodyBytes'],
     numbers: {
       port: { min: 0, max: 65535, integer: true, good: [0] },
+      latencyMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
       requestLogSize: { min: 0, integer: true, infinity: true },
       maxBodyBytes: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true },
     },

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { SIM_DIALECTS, startTaskServer, type TaskServer } from '../../lib/testing/index.js';
+import { until } from '../helpers/sim.js';
 
 const jsonType = { 'content-type': 'application/json' };
 
@@ -31,7 +32,8 @@ describe('startTaskServer', () => {
     expect((await getJson(`${sim.url}/api/v1/workspace/ws-1/task/from-cli`, { headers })).status).toBe(429);
     const seen = (await getJson(`${sim.url}/_sim/requests`)).body as Array<{ path: string; fault?: string }>;
     expect(seen.map((r) => r.fault ?? r.path)).toEqual(['/api/v1/workspace/ws-1/task/from-cli', '/api/v1/workspace/ws-1/task/from-cli', 'status']);
-    expect((await getJson(`${sim.url}/_sim/stats`)).body).toEqual({ requests: 3, connections: expect.any(Number), tasks: 1 });
+    expect((await getJson(`${sim.url}/_sim/stats`)).body).toEqual({ requests: 3, connections: expect.any(Number), tasks: 1, inFlight: 0, mostInFlight: 1 });
+    expect(sim.stats()).toEqual({ requests: 3, connections: expect.any(Number), tasks: 1, inFlight: 0, mostInFlight: 1 });
   });
 
   it('answers control errors with what to do', async () => {
@@ -103,6 +105,38 @@ describe('startTaskServer', () => {
     });
     expect(sim.requests[0]).toMatchObject({ method: 'GET', path: new URL(task.url).pathname, taskId: task.id, dialect: 'benchling' });
     expect(sim.requests[0]?.time).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts the most requests it answered at once: held ones count until their connection closes, answered ones until answered', async () => {
+    const task = sim.create('benchling', { durationMs: 60_000 });
+    for (let i = 0; i < 3; i++) await getJson(task.url);
+    expect(sim.stats()).toMatchObject({ requests: 3, inFlight: 0, mostInFlight: 1 });
+    // Four requests held by the server at once, then let go by their clients.
+    sim.fault({ kind: 'slow', delayMs: 600_000, taskId: task.id, times: 4 });
+    const leaving = new AbortController();
+    const held = Array.from({ length: 4 }, () => fetch(task.url, { signal: leaving.signal }).catch(() => 'left'));
+    await until(() => sim.stats().requests === 7, 'the four held requests to arrive');
+    expect(sim.stats()).toMatchObject({ inFlight: 4, mostInFlight: 4 });
+    leaving.abort();
+    expect(await Promise.all(held)).toEqual(['left', 'left', 'left', 'left']);
+    await until(() => sim.stats().inFlight === 0, 'the server to see the four connections close');
+    // Had the held ones still counted, two at once now would make six.
+    await Promise.all([getJson(task.url), getJson(task.url)]);
+    expect(sim.stats()).toMatchObject({ requests: 9, inFlight: 0, mostInFlight: 4 });
+  });
+
+  it('holds every task-API answer back for latencyMs, so requests sent together overlap on the server', async () => {
+    const slow = await startTaskServer({ latencyMs: 300 });
+    try {
+      const task = slow.create('deadline', { reads: 2 });
+      const answers = await Promise.all([getJson(task.url), getJson(task.url), getJson(task.url)]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(slow.stats()).toMatchObject({ requests: 3, inFlight: 0, mostInFlight: 3 });
+      // The control API is not held back: the stats come without waiting.
+      expect((await getJson(`${slow.url}/_sim/stats`)).body).toMatchObject({ requests: 3, mostInFlight: 3 });
+    } finally {
+      await slow.close();
+    }
   });
 
   it('injects a fault with a probability drawn from its random source', async () => {

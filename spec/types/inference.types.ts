@@ -4,6 +4,7 @@ import * as t from 'io-ts';
 import type { Observable, Subscription } from 'rxjs';
 import {
   cancelOnUnsubscribe,
+  pollAll$,
   pollTask$,
   startTask$,
   taskSource,
@@ -15,7 +16,10 @@ import {
   withBackoff,
   withInterval,
   type PollStrategy,
-  type TaskCompletion,
+  type Outcome,
+  type OutcomeFailed,
+  type OutcomeSucceeded,
+  type TaskSnapshot,
   type TaskEvent,
   type TaskSource,
   type TaskState,
@@ -79,16 +83,89 @@ withInterval();
 
 // The Promise helpers keep the result type.
 export const result: Promise<Report> = waitForResult(source, { timeoutMs: 600_000 });
-export const completion: Promise<TaskCompletion<Report>> = waitForCompletion(source);
+export const completion: Promise<Outcome<Report>> = waitForCompletion(source);
 void completion.then((c) => {
-  if (c.success) {
+  // Before narrowing, `result` and `error` can be read but may be undefined; `snapshot` may be missing.
+  // @ts-expect-error the result may be missing
+  const early: Report = c.result;
+  // @ts-expect-error so may the snapshot
+  const earlySnapshot: TaskSnapshot = c.snapshot;
+  void early;
+  void earlySnapshot;
+  if (c.ok) {
     const count: number = c.result.rows;
+    const polls: number = c.snapshot.polls;
+    const succeeded: OutcomeSucceeded<Report> = c;
     void count;
+    void polls;
+    void succeeded;
+  } else {
+    const failed: OutcomeFailed = c;
+    const error: unknown = c.error;
+    // @ts-expect-error a failed outcome has no result
+    const none: Report = c.result;
+    // @ts-expect-error and maybe no snapshot
+    const snapshot: TaskSnapshot = c.snapshot;
+    void failed;
+    void error;
+    void none;
+    void snapshot;
   }
 });
+// @ts-expect-error Benchling's `success` is `ok` here
+void completion.then((c) => c.success);
 
-// taskState gives a state union for UIs.
+// pollAll$ in settle mode ends with one Outcome per task; fail-fast with the results themselves.
+export const settled$ = pollAll$([source], { mode: 'settle' });
+settled$.subscribe((event) => {
+  if (event.type !== 'result') return;
+  const outcomes: readonly Outcome<Report>[] = event.results;
+  const first = outcomes[0]!;
+  if (first.ok) {
+    const rows: number = first.result.rows;
+    void rows;
+  }
+  // @ts-expect-error settle results are outcomes, not results
+  const reports: readonly Report[] = event.results;
+  void reports;
+});
+pollAll$([source]).subscribe((event) => {
+  if (event.type !== 'result') return;
+  const reports: readonly Report[] = event.results;
+  void reports;
+});
+
+// taskState gives a state union for UIs: switch on `state`, or narrow on `ok` once it ended.
 export const state$: Observable<TaskState<Report>> = pollTask$(source).pipe(taskState());
+state$.subscribe((s) => {
+  if (s.state === 'succeeded') {
+    const ok: true = s.ok;
+    const rows: number = s.result.rows;
+    const outcome: Outcome<Report> = s;
+    void ok;
+    void rows;
+    void outcome;
+  }
+  if (s.state === 'failed') {
+    const ok: false = s.ok;
+    const outcome: OutcomeFailed = s;
+    void ok;
+    void outcome;
+  }
+  if (s.ok === true) {
+    const succeeded: 'succeeded' = s.state;
+    const rows: number = s.result.rows;
+    void succeeded;
+    void rows;
+  }
+  if (s.ok === false) {
+    const failed: 'failed' = s.state;
+    void failed;
+  }
+  // @ts-expect-error the result may be missing while the task is active
+  const early: Report = s.result;
+  void early;
+});
 
 // startTask$ infers the result type from the source that start delivers.
 export const started$: Observable<TaskEvent<Report>> = startTask$(async () => source);

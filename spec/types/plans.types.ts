@@ -1,7 +1,6 @@
 // Type tests for strategies as values and derived option lists: compiled by `npm run typecheck`, never run.
 import { withBackoff, withInterval, pollStrategy, pauseWhile, type BackoffSchedule, type PlannedStrategy, type PollPlan, type PollStrategy } from 'poll-task';
 import { of } from 'rxjs';
-import { optionNames } from '../../lib/util/options.js';
 
 // A strategy with a plan is still a strategy for any result type, and its plan is typed.
 const backoff: PlannedStrategy = withBackoff();
@@ -19,14 +18,3 @@ pollStrategy({ ...plan, maxWaitM: 60_000 });
 pollStrategy({ maxWaitMs: 5 });
 // pauseWhile takes any strategy.
 pauseWhile(of(false), backoff);
-
-// optionNames: every key of the config, and no other.
-interface Config {
-  readonly a?: number;
-  readonly b?: string;
-}
-optionNames<Config>({ a: true, b: true });
-// @ts-expect-error a name missing
-optionNames<Config>({ a: true });
-// @ts-expect-error a stale name
-optionNames<Config>({ a: true, b: true, c: true });

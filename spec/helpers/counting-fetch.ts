@@ -1,4 +1,4 @@
-import type { Fetch } from '../http/transport.js';
+import type { Fetch } from '../../lib/http/transport.js';
 
 /** A fetch that counts the requests waiting for their answer, and the most of them there were at once. */
 export interface CountingFetch {
@@ -8,8 +8,9 @@ export interface CountingFetch {
 }
 
 /**
- * Wraps `fetch` (default: the platform's) to count the requests in flight: how the demo and the load tests show
- * that a poller's request budget held, seen from the client, where a queued request already counts.
+ * Wraps `fetch` (default: the platform's) to count the requests in flight: how the load tests show that a
+ * poller's request budget held, seen from the client, where a request queued for a connection already counts
+ * (the simulator's `stats().mostInFlight` sees the same budget from the server).
  */
 export function countingFetch(fetch: Fetch = globalThis.fetch as Fetch): CountingFetch {
   let inFlight = 0;
