@@ -30,6 +30,8 @@ export interface BackoffFields {
   readonly random?: (() => number) | undefined;
 }
 
+const jitterNames = optionNamesOf<JitterRange>()({ min: true, max: true });
+
 /** `fields` checked for `fn`, with withBackoff's defaults: throws a TypeError naming a bad one. */
 export function checkBackoff(fn: string, fields: BackoffFields): Omit<BackoffSchedule, 'kind' | 'delays'> {
   const initialDelayMs = checkNumber(fn, 'initialDelayMs', fields.initialDelayMs, 1000);
@@ -47,7 +49,7 @@ export function checkBackoff(fn: string, fields: BackoffFields): Omit<BackoffSch
 
 function checkJitter(fn: string, jitter: unknown): JitterRange {
   if (typeof jitter === 'object' && jitter !== null) {
-    checkOptions(`${fn}: jitter`, jitter, optionNamesOf<JitterRange>()({ min: true, max: true }));
+    checkOptions(`${fn}: jitter`, jitter, jitterNames);
     const { min, max } = jitter as Partial<JitterRange>;
     const low = checkNumber(fn, 'jitter.min', min, NaN, { min: -1, max: 1 });
     const high = checkNumber(fn, 'jitter.max', max, NaN, { min: -1, max: 1 });
