@@ -25,6 +25,14 @@ export interface TaskSource<R = unknown> {
    * Emits the result, then completes.
    */
   result?(last: TaskReading<R>): Observable<R>;
+  /**
+   * The status read as a plain call: given the read's AbortSignal, answers a Promise (or an Observable) of
+   * one reading, exactly as subscribing `read()` would. {@link taskSource} sets it to your `read` function
+   * (without a `resultCodec`); {@link pollTask$} then calls it instead of subscribing `read()` when its strategy
+   * has a plan, so a read costs no Observable and its signal is shared by the reads of the wait (see
+   * {@link TaskSourceConfig.read}). A source that has it must answer as `read()` does.
+   */
+  readonly readCall?: (signal: AbortSignal) => SourceAnswer<TaskReading<R>>;
   /** Asks the service to cancel the task, then completes. Absent when the service cannot cancel tasks. */
   cancel?(): Observable<void>;
   /**
@@ -129,5 +137,6 @@ export function taskSource<R>(config: TaskSourceConfig<R> | DecodedTaskSourceCon
   // One cold Observable serves every read: each subscription calls `read` anew with its own signal.
   const read$: Observable<TaskReading<R>> =
     decode === undefined ? (rawRead$ as Observable<TaskReading<R>>) : mapOrError(rawRead$, (reading) => decodedReading(reading, decode));
-  return assembleSource(id, read$, config, decode);
+  // Without a codec, the user's read answers readings as they are: the loop may call it directly.
+  return assembleSource(id, read$, decode === undefined ? { ...config, readCall: read as TaskSourceConfig<R>['read'] } : config, decode);
 }

@@ -13,13 +13,13 @@ import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { excerpt } from '../util/excerpt.js';
-import { isSubscribable } from '../util/observable-like.js';
+import { isSubscribable, isThenable } from '../util/observable-like.js';
 import { fireCancel, type CancelErrorHandler } from './cancel.js';
 import { defaultScheduler } from './clock.js';
 import { createHandle } from './handle.js';
 import { Loop } from './loop.js';
 import { planOfStrategy, type PollPlan } from './plan.js';
-import { ReadAborts, type RequestAbort } from '../util/abortable.js';
+import { fromAbortable, ReadAborts, type RequestAbort } from '../util/abortable.js';
 import { enterWait, leaveWait, type WaitContext } from './wait-scope.js';
 
 // The engine: one wait for one subscriber, from the first request to the end of the stream. It runs a
@@ -359,9 +359,15 @@ class TaskRun<R> implements Unsubscribable, WaitContext {
 }
 
 /** A plan's loop run on the source itself: no operator, no one-reading stream in between. */
-class SourceLoop<R> extends Loop<R> {
+class SourceLoop<R> extends Loop<R> implements Unsubscribable {
   private readings = 0;
   private aborts: ReadAborts | undefined = undefined;
+  /** The abort of the read call in flight (see readCall), or undefined when none is. */
+  private calling: RequestAbort | undefined = undefined;
+  /** Counts the read calls, so that the answer of one the loop gave up on is told apart. */
+  private calls = 0;
+  /** What stops a read call in flight: this loop itself, as the request's Unsubscribable (see `closed`). */
+  private readonly call: Unsubscribable & { readonly closed: boolean };
 
   constructor(
     plan: PollPlan,
@@ -369,11 +375,54 @@ class SourceLoop<R> extends Loop<R> {
     private readonly run: TaskRun<R>,
   ) {
     super(plan);
+    this.call = new ReadCall(this);
   }
 
-  protected send(): Observable<TaskReading<R>> {
+  protected send(): Unsubscribable {
     this.readings = 0;
-    return request(this.source);
+    const { source } = this;
+    const readCall = source.readCall;
+    if (readCall === undefined) return request(source).subscribe(this.observer);
+    // The source's read as a plain call (taskSource's): no Observable per read.
+    const abort = this.readAbort();
+    const answer = readCall.call(source, abort.signal);
+    if (!isThenable<TaskReading<R>>(answer)) {
+      // An Observable (or a wrong answer) gets what read() would have made of it.
+      return fromAbortable(() => answer, `Source "${source.id}" read()`, source.id, () => abort).subscribe(this.observer);
+    }
+    const call = ++this.calls;
+    this.calling = abort;
+    answer.then(
+      (reading) => this.called(call, reading),
+      (error: unknown) => this.callFailed(call, error),
+    );
+    return this.call;
+  }
+
+  /** Whether a read call is in flight. */
+  get inFlight(): boolean {
+    return this.calling !== undefined;
+  }
+
+  /** Stops the read call in flight: its signal aborts (the wait is stopping: nothing shares it any more). */
+  stopCall(): void {
+    const abort = this.calling;
+    this.calling = undefined;
+    this.calls++;
+    abort?.abort();
+  }
+
+  private called(call: number, reading: TaskReading<R>): void {
+    if (call !== this.calls) return;
+    this.calling = undefined;
+    this.reading(reading);
+    this.answered();
+  }
+
+  private callFailed(call: number, error: unknown): void {
+    if (call !== this.calls) return;
+    this.calling = undefined;
+    this.requestFailed(error);
   }
 
   /** The reads of this loop share aborts: a read is abandoned only when the loop stops (see ReadAborts). */
@@ -397,6 +446,17 @@ class SourceLoop<R> extends Loop<R> {
 
   protected finish(): void {
     this.run.loopCompleted();
+  }
+}
+
+/** A {@link SourceLoop}'s read call in flight, as the request the loop holds: unsubscribing aborts it. */
+class ReadCall<R> implements Unsubscribable {
+  constructor(private readonly loop: SourceLoop<R>) {}
+  get closed(): boolean {
+    return !this.loop.inFlight;
+  }
+  unsubscribe(): void {
+    this.loop.stopCall();
   }
 }
 

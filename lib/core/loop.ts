@@ -68,7 +68,8 @@ function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknow
  * (on the source) and the strategy's own as an operator (over the one-reading stream).
  */
 export abstract class Loop<R> implements Unsubscribable, WaitContext {
-  private readonly observer = new RequestObserver<R>(this);
+  /** Observes the requests that are Observables, one at a time. */
+  protected readonly observer: Observer<TaskReading<R>> = new RequestObserver<R>(this);
   private readonly delay: DelayFunction;
   private waits: number;
   private errors = 0;
@@ -76,7 +77,7 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
   private hint: number | undefined = undefined;
   private terminal = false;
   private stopped = false;
-  private request: Subscription | undefined = undefined;
+  private request: Unsubscribable | undefined = undefined;
   private timer: Subscription | undefined = undefined;
   private deadline: Subscription | undefined = undefined;
   private pause: Subscription | undefined = undefined;
@@ -95,8 +96,12 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
     this.waits = plan.startAtWait - 1;
   }
 
-  /** One status request; may throw (the throw counts as a failed request). */
-  protected abstract send(): Observable<TaskReading<R>>;
+  /**
+   * Sends one status request, whose reading, error and completion come back through {@link reading},
+   * {@link requestFailed} and {@link answered}; answers what stops it while it runs. May throw (the throw
+   * counts as a failed request). Called while the loop is the wait in scope (see wait-scope).
+   */
+  protected abstract send(): Unsubscribable;
   /** A reading arrived. */
   protected abstract deliver(reading: TaskReading<R>): void;
   /** The loop ended with `error` (not retried, or a time limit). */
@@ -227,24 +232,20 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
       this.held = true;
       return;
     }
-    let request: Observable<TaskReading<R>>;
+    // The request learns its wait while it starts (see wait-scope).
+    const outer = enterWait(this);
+    let request: Unsubscribable;
     try {
       request = this.send();
     } catch (error) {
+      leaveWait(outer);
       this.requestFailed(error);
       return;
     }
-    // The request learns its wait while it is subscribed (see wait-scope).
-    const outer = enterWait(this);
-    let subscription: Subscription;
-    try {
-      subscription = request.subscribe(this.observer);
-    } finally {
-      leaveWait(outer);
-    }
-    // The request may have ended, or the loop been stopped, while it was being subscribed.
-    if (this.stopped) subscription.unsubscribe();
-    else if (!subscription.closed) this.request = subscription;
+    leaveWait(outer);
+    // The request may have ended, or the loop been stopped, while it was starting.
+    if (this.stopped) request.unsubscribe();
+    else if (!(request as Partial<Subscription>).closed) this.request = request;
   }
 
   private wait(): void {
@@ -291,8 +292,8 @@ class OperatorLoop<R> extends Loop<R> {
   ) {
     super(plan);
   }
-  protected send(): Observable<TaskReading<R>> {
-    return this.readings;
+  protected send(): Unsubscribable {
+    return this.readings.subscribe(this.observer);
   }
   protected deliver(reading: TaskReading<R>): void {
     this.subscriber.next(reading);

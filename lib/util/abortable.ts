@@ -28,19 +28,32 @@ export const readsPerSignal = 32;
  * then, and is never handed out again. A controller serves at most {@link readsPerSignal} reads, so that
  * listeners a read adds to its signal and never removes are held for a few reads, not for the whole wait.
  */
-export class ReadAborts {
+export class ReadAborts implements RequestAbort {
+  /** The signal of the current controller (kept in a field: the platform's getter checks its receiver each time). */
+  signal!: AbortSignal;
   private controller: AbortController | undefined = undefined;
   private uses = 0;
+  private aborted = false;
 
-  /** The controller of the next read. */
+  /**
+   * The abort of the next read: this object, on the current controller, or on a new one when the current one
+   * aborted or served its reads. Only the read in flight may abort it; a read that answered never does.
+   */
   next(): RequestAbort {
-    let controller = this.controller;
-    if (controller === undefined || controller.signal.aborted || this.uses >= readsPerSignal) {
-      controller = this.controller = new AbortController();
+    if (this.controller === undefined || this.aborted || this.uses >= readsPerSignal) {
+      this.controller = new AbortController();
+      this.signal = this.controller.signal;
       this.uses = 0;
+      this.aborted = false;
     }
     this.uses++;
-    return controller;
+    return this;
+  }
+
+  /** Aborts the current controller (its wait is stopping), which is then never handed out again. */
+  abort(reason?: unknown): void {
+    this.aborted = true;
+    this.controller?.abort(reason);
   }
 }
 

@@ -24,6 +24,8 @@ interface SourceParts<R> {
   readonly result?: ((last: TaskReading<R>, signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
   readonly cancel?: ((signal: AbortSignal) => SourceAnswer<unknown>) | undefined;
   readonly defaultStrategy?: PollStrategy | undefined;
+  /** The status read as a plain call (see TaskSource.readCall), when it answers readings as they are. */
+  readonly readCall?: ((signal: AbortSignal) => SourceAnswer<TaskReading<R>>) | undefined;
 }
 
 /**
@@ -37,8 +39,9 @@ export function assembleSource<R>(
   parts: SourceParts<R>,
   decode: ((value: unknown) => R) | undefined,
 ): TaskSource<R> {
-  const { result, cancel, defaultStrategy } = parts;
+  const { result, cancel, defaultStrategy, readCall } = parts;
   const source: { -readonly [K in keyof TaskSource<R>]: TaskSource<R>[K] } = { id, read: () => read$ };
+  if (readCall !== undefined) source.readCall = readCall;
   if (result !== undefined) {
     source.result = (last) => {
       const fetched = fromAbortable((signal) => result(last, signal), `Source "${id}" result()`, id);
