@@ -364,8 +364,6 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
   private aborts: ReadAborts | undefined = undefined;
   /** The abort of the read call in flight (see readCall), or undefined when none is. */
   private calling: RequestAbort | undefined = undefined;
-  /** Counts the read calls, so that the answer of one the loop gave up on is told apart. */
-  private calls = 0;
   /** What stops a read call in flight: this loop itself, as the request's Unsubscribable (see `closed`). */
   private readonly call: Unsubscribable & { readonly closed: boolean };
 
@@ -390,11 +388,10 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
       // An Observable (or a wrong answer) gets what read() would have made of it.
       return fromAbortable(() => answer, `Source "${source.id}" read()`, source.id, () => abort).subscribe(this.observer);
     }
-    const call = ++this.calls;
     this.calling = abort;
     answer.then(
-      (reading) => this.called(call, reading),
-      (error: unknown) => this.callFailed(call, error),
+      (reading) => this.called(reading),
+      (error: unknown) => this.callFailed(error),
     );
     return this.call;
   }
@@ -408,19 +405,19 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
   stopCall(): void {
     const abort = this.calling;
     this.calling = undefined;
-    this.calls++;
     abort?.abort();
   }
 
-  private called(call: number, reading: TaskReading<R>): void {
-    if (call !== this.calls) return;
+  /** The read call answered; an answer after stopCall (the loop stopped) is dropped. */
+  private called(reading: TaskReading<R>): void {
+    if (this.calling === undefined) return;
     this.calling = undefined;
     this.reading(reading);
     this.answered();
   }
 
-  private callFailed(call: number, error: unknown): void {
-    if (call !== this.calls) return;
+  private callFailed(error: unknown): void {
+    if (this.calling === undefined) return;
     this.calling = undefined;
     this.requestFailed(error);
   }
