@@ -109,15 +109,27 @@ export function withDecision<E>(error: E, decision: ErrorDecision): E {
   // prototype, without running the subclass's constructor; then every own field as it is (kind, status, url,
   // retryable, cause, the brand…): the same class, holding nothing the original did not but the decision.
   const copy = Reflect.construct(Error, [message], sameClass(error)) as PollTaskError;
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  // Every own field but the three set here, which the original may hold frozen.
+  const fields = Object.getOwnPropertyDescriptors(error) as Record<string, PropertyDescriptor>;
+  delete fields.message;
+  delete fields.attempts;
+  delete fields.stack;
+  Object.defineProperties(copy, fields);
   Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(copy, 'attempts', { value: attempts, writable: false, configurable: true, enumerable: true });
   // The stack's first line repeats the message (util.inspect and console.error print the stack): the same
-  // frames, under the message with its decision.
-  const { stack } = error;
+  // frames, under the message with its decision (a stack in another form is kept as it is). A stack that
+  // cannot be read is left as the copy made it.
+  let stack: unknown;
+  try {
+    stack = error.stack;
+  } catch {
+    stack = undefined;
+  }
   const header = `${String(error.name)}: ${before}`;
-  if (typeof stack === 'string' && stack.startsWith(header)) {
-    Object.defineProperty(copy, 'stack', { value: `${String(error.name)}: ${message}${stack.slice(header.length)}`, writable: true, configurable: true, enumerable: false });
+  if (typeof stack === 'string') {
+    const value = stack.startsWith(header) ? `${String(error.name)}: ${message}${stack.slice(header.length)}` : stack;
+    Object.defineProperty(copy, 'stack', { value, writable: true, configurable: true, enumerable: false });
   }
   return copy as E;
 }

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type * as t from 'io-ts';
-import { fromAbortable, readAbort } from './util/abortable.js';
+import { fromAbortable } from './util/abortable.js';
 import { checkOptions, optionNamesOf } from './util/options.js';
 import type { TaskReading } from './snapshot.js';
 import type { PollStrategy } from './strategies/poll-strategy.js';
@@ -58,9 +58,10 @@ interface CommonSourceConfig {
 export interface TaskSourceConfig<R> extends CommonSourceConfig {
   /**
    * Reads the task's status once and maps it to a {@link TaskReading}. Given an AbortSignal that aborts when
-   * the subscriber leaves while this read is in flight (pass it to `fetch`). The reads of one wait share a
-   * signal, a new one every 32 reads: it aborts only when the wait stops, and a listener you add and never
-   * remove is held for at most 32 reads.
+   * the subscriber leaves while this read is in flight (pass it to `fetch`). When a strategy with a plan
+   * calls it (see {@link TaskSource.readCall}), up to 10 reads of one wait in a row share a signal: it aborts
+   * only when the wait stops while one of them is in flight, so listeners the earlier ones added hear it then
+   * too, and a listener you add and never remove is held for at most 10 reads.
    */
   readonly read: (signal: AbortSignal) => SourceAnswer<TaskReading<R>>;
   /** Fetches the result of a succeeded task whose reading does not carry it. */
@@ -133,7 +134,7 @@ export function taskSource<R>(config: TaskSourceConfig<R> | DecodedTaskSourceCon
   }
 
   const decode = resultDecoder(id, resultCodec);
-  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `Source "${id}" read()`, id, readAbort);
+  const rawRead$ = fromAbortable(read as (signal: AbortSignal) => SourceAnswer<TaskReading<unknown>>, `Source "${id}" read()`, id);
   // One cold Observable serves every read: each subscription calls `read` anew with its own signal.
   const read$: Observable<TaskReading<R>> =
     decode === undefined ? (rawRead$ as Observable<TaskReading<R>>) : mapOrError(rawRead$, (reading) => decodedReading(reading, decode));

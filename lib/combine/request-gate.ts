@@ -87,11 +87,12 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
         const ticket: Ticket = {
           waiting: true,
           start() {
-            const outer = wait === undefined ? undefined : enterWait(wait);
+            // Entered even when undefined: the request must not take the wait being subscribed at this moment.
+            const outer = enterWait(wait);
             try {
               inner = request.subscribe(observer);
             } finally {
-              if (wait !== undefined) leaveWait(outer);
+              leaveWait(outer);
             }
           },
         };

@@ -187,14 +187,6 @@ class TaskRun<R> implements Unsubscribable, WaitContext {
     return this.plan.scheduler;
   }
 
-  /**
-   * The reads a strategy without a plan makes (and the result request) each make their own abort: a user's
-   * operator may abandon a read and go on.
-   */
-  readAbort(): RequestAbort | undefined {
-    return undefined;
-  }
-
   start(): void {
     const { plan } = this;
     if (plan.loop !== undefined) {
@@ -422,8 +414,8 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
     this.requestFailed(error);
   }
 
-  /** The reads of this loop share aborts: a read is abandoned only when the loop stops (see ReadAborts). */
-  override readAbort(): RequestAbort {
+  /** The abort of the next read call: the loop's calls share them, as a call is abandoned only when the loop stops (see ReadAborts). */
+  private readAbort(): RequestAbort {
     return (this.aborts ??= new ReadAborts()).next();
   }
 

@@ -1,8 +1,8 @@
 import { Observable, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError, withDecision } from '../errors.js';
+import { show } from '../util/options.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import { scheduleAfter } from './clock.js';
-import type { RequestAbort } from '../util/abortable.js';
 import { enterWait, leaveWait, timeLeft, type WaitContext } from './wait-scope.js';
 import { planned, type DelayFunction, type PlannedStrategy, type PollPlan } from './plan.js';
 
@@ -77,6 +77,8 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
   private hint: number | undefined = undefined;
   private terminal = false;
   private stopped = false;
+  /** A request was sent and has not failed nor completed yet: what a request sends after that is ignored. */
+  private requesting = false;
   private request: Unsubscribable | undefined = undefined;
   private timer: Subscription | undefined = undefined;
   private deadline: Subscription | undefined = undefined;
@@ -137,11 +139,6 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
     return this.plan.scheduler;
   }
 
-  /** Each read makes its own abort, unless a subclass knows its reads may share one (see WaitContext). */
-  readAbort(): RequestAbort | undefined {
-    return undefined;
-  }
-
   /** Stops everything: the request in flight, the timers, the pause. Nothing is delivered afterwards. */
   unsubscribe(): void {
     this.stopped = true;
@@ -181,7 +178,7 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
 
   /** A reading from the request in flight. */
   reading(reading: TaskReading<R>): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.requesting) return;
     this.errors = 0;
     // A malformed reading is the engine's to report; here it only must not throw.
     this.last = reading;
@@ -192,7 +189,8 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
 
   /** The request in flight failed: retry it on the schedule, or end the loop. */
   requestFailed(error: unknown): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.requesting) return;
+    this.requesting = false;
     const { isRetryable, maxConsecutiveErrors } = this.plan;
     let retryable: boolean;
     try {
@@ -208,7 +206,14 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
     if (++this.errors > maxConsecutiveErrors) {
       // The error states what happened; giving up is this loop's decision, so the loop says it.
       const n = this.errors;
-      this.end(withDecision(error, { attempts: n, text: `Gave up after ${n} failed ${n === 1 ? 'request' : 'requests in a row'} (maxConsecutiveErrors: ${maxConsecutiveErrors}).` }));
+      let decided: unknown;
+      try {
+        decided = withDecision(error, { attempts: n, text: `Gave up after ${n} failed ${n === 1 ? 'request' : 'requests in a row'} (maxConsecutiveErrors: ${maxConsecutiveErrors}).` });
+      } catch {
+        // An error that cannot be copied (a hostile one) ends the wait as it is.
+        decided = error;
+      }
+      this.end(decided);
       return;
     }
     this.hint = hintOf((error as { retryAfterMs?: unknown } | null)?.retryAfterMs);
@@ -217,7 +222,8 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
 
   /** The request in flight completed. */
   answered(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.requesting) return;
+    this.requesting = false;
     if (this.terminal) {
       this.unsubscribe();
       this.finish();
@@ -232,6 +238,7 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
       this.held = true;
       return;
     }
+    this.requesting = true;
     // The request learns its wait while it starts (see wait-scope).
     const outer = enterWait(this);
     let request: Unsubscribable;
@@ -243,21 +250,35 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
       return;
     }
     leaveWait(outer);
-    // The request may have ended, or the loop been stopped, while it was starting.
-    if (this.stopped) request.unsubscribe();
+    // The request may have ended (or failed, and the loop moved on), or the loop been stopped, while it was
+    // starting: then it is stopped, whatever it still means to send.
+    if (this.stopped || !this.requesting) request.unsubscribe();
     else if (!(request as Partial<Subscription>).closed) this.request = request;
   }
 
   private wait(): void {
     if (this.stopped) return;
-    const { maxRetryAfterMs, scheduler } = this.plan;
-    const base = this.delay(++this.waits, this.last, scheduler);
+    const { maxRetryAfterMs, scheduler, schedule } = this.plan;
+    // A request that failed while still running (it sent a second reading) is stopped: requests never overlap.
+    const running = this.request;
+    this.request = undefined;
+    running?.unsubscribe();
+    let base: number;
+    try {
+      base = this.delay(++this.waits, this.last, scheduler);
+    } catch (error) {
+      this.end(error);
+      return;
+    }
+    if (!(typeof base === 'number' && base >= 0 && base !== Infinity)) {
+      this.end(new TypeError(`The "${String(schedule.kind)}" schedule's delay number ${this.waits} was ${show(base)}; a delay must be a finite number of milliseconds, 0 or more.`));
+      return;
+    }
     this.last = undefined;
     const { hint } = this;
     const asked = hint === undefined ? 0 : Math.min(hint, maxRetryAfterMs);
     const due = this.lastChance(Math.max(base, asked), asked);
     this.hint = undefined;
-    this.request = undefined;
     this.timer = scheduleAfter(scheduler, askAgain, due, this as Loop<unknown>);
   }
 

@@ -155,7 +155,7 @@ function isRetryableTransportError(error: unknown): boolean {
 /** The plan of `options` (checked, defaults filled in; `pausedWhile` is taken as it is) with `schedule`; throws a TypeError naming a bad option of `fn`. */
 export function planOf(fn: string, options: LoopOptions & { readonly pausedWhile?: Observable<boolean> | undefined }, schedule: PollSchedule): PollPlan {
   const { pausedWhile } = options;
-  return Object.freeze({
+  const plan: PollPlan = Object.freeze({
     schedule,
     firstPollDelayMs: checkNumber(fn, 'firstPollDelayMs', options.firstPollDelayMs, 0),
     maxConsecutiveErrors: checkNumber(fn, 'maxConsecutiveErrors', options.maxConsecutiveErrors, 5, { integer: true, allowInfinity: true }),
@@ -166,12 +166,23 @@ export function planOf(fn: string, options: LoopOptions & { readonly pausedWhile
     scheduler: checkScheduler(fn, options.scheduler, defaultScheduler),
     pausedWhile,
   });
+  checkedPlans.add(plan);
+  return plan;
 }
 
-/** The plan a strategy carries (see {@link PlannedStrategy}), from any copy of the library; undefined for a plain operator. */
+// The plans made here, checked already. A plan from elsewhere (another copy of the library, or a hand-made
+// object) is checked when a strategy carrying it is used.
+const checkedPlans = new WeakSet<PollPlan>();
+
+/**
+ * The plan a strategy carries (see {@link PlannedStrategy}), checked, or undefined for a plain operator. A
+ * function that carries a `plan` is run by its plan alone; a plan made elsewhere (another copy of the
+ * library) is checked as {@link pollStrategy} checks one, throwing a TypeError for a bad field.
+ */
 export function planOfStrategy(strategy: unknown): PollPlan | undefined {
   const plan = typeof strategy === 'function' ? (strategy as Partial<PlannedStrategy>).plan : undefined;
-  return typeof plan?.schedule?.delays === 'function' ? plan : undefined;
+  if (plan === undefined || checkedPlans.has(plan)) return plan;
+  return checkPlanConfig('a strategy\'s plan', plan);
 }
 
 /** Attaches `plan` to the operator `run` as its documented `plan` member. */

@@ -1,14 +1,12 @@
 import type { SchedulerLike } from 'rxjs';
-import type { RequestAbort } from '../util/abortable.js';
 
 // What a wait hands down to the code it subscribes, for the length of that call, the way a call stack would,
 // rather than through a field every strategy and source would have to carry:
 // - timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
 //   shortly before then instead of sleeping past it (the loop starts while timeoutAfter subscribes its
 //   source: pollTask$ subscribes synchronously);
-// - the engine tells a request it sends which wait it belongs to: the wait's clock, by which an HTTP source
-//   times its request timeout, and the abort controller the reads of a taskSource share (a source's read
-//   starts while the request is subscribed).
+// - the engine tells a request it sends which wait it belongs to, so that an HTTP source times its request
+//   timeout by the wait's clock (a source's read starts while the request is subscribed).
 
 /** A deadline in force: the wait ends at `at` by `scheduler`'s clock; `outer` is the one around it. */
 export interface AmbientDeadline {
@@ -60,11 +58,6 @@ export function timeLeft(): number {
 export interface WaitContext {
   /** The clock of the wait. */
   readonly scheduler: SchedulerLike;
-  /**
-   * The abort of a status read of this wait when its reads may share one (see ReadAborts), else undefined:
-   * the read then makes its own.
-   */
-  readAbort(): RequestAbort | undefined;
 }
 
 let current: WaitContext | undefined;
@@ -73,7 +66,7 @@ let current: WaitContext | undefined;
  * Makes `wait` the wait whose request is being subscribed; returns the one it replaced, for {@link leaveWait}
  * (a pair rather than a callback: it runs for every request).
  */
-export function enterWait(wait: WaitContext): WaitContext | undefined {
+export function enterWait(wait: WaitContext | undefined): WaitContext | undefined {
   const outer = current;
   current = wait;
   return outer;

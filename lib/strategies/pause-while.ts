@@ -1,6 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import { strategyOf } from '../core/loop.js';
-import { planOfStrategy } from '../core/plan.js';
+import { planOf, planOfStrategy } from '../core/plan.js';
 import type { TaskReading } from '../snapshot.js';
 import type { AnyPollStrategy, PollStrategy } from './poll-strategy.js';
 
@@ -10,7 +10,8 @@ import type { AnyPollStrategy, PollStrategy } from './poll-strategy.js';
  * lost: the wait simply continues. Pair it with {@link documentHidden$} to stop polling while the page is hidden.
  *
  * `paused$` should tell its current value on subscribe (a `BehaviorSubject`, or a stream with `startWith`);
- * until it has said anything, requests go out. If it errors, the wait ends with that error.
+ * until it has said anything, requests go out. Only `true` pauses. Its last word stands: a `paused$` that
+ * says `true` and completes holds the requests for good. If it errors, the wait ends with that error.
  *
  * A strategy with a plan (withBackoff, withInterval, withEta, pollStrategy) stays one loop: the result is
  * that strategy with `pausedWhile` in its plan (both pauses hold when wrapped twice), and `paused$` is
@@ -34,7 +35,7 @@ export function pauseWhile(paused$: Observable<boolean>, strategy: PollStrategy)
   const plan = planOfStrategy(strategy);
   if (plan !== undefined) {
     const pausedWhile = plan.pausedWhile === undefined ? paused$ : eitherPaused(plan.pausedWhile, paused$);
-    return strategyOf(Object.freeze({ ...plan, pausedWhile }));
+    return strategyOf(planOf('pauseWhile', { ...plan, pausedWhile }, plan.schedule));
   }
   return <R>(readings: Observable<TaskReading<R>>) => (strategy as PollStrategy<R>)(held(readings, paused$));
 }
@@ -68,7 +69,7 @@ function held<R>(readings: Observable<TaskReading<R>>, paused$: Observable<boole
     };
     const watch = paused$.subscribe({
       next(value) {
-        paused = value;
+        paused = value === true;
         if (!paused && request === undefined) go();
       },
       error: (error: unknown) => subscriber.error(error),

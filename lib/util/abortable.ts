@@ -1,7 +1,6 @@
 import { Observable } from 'rxjs';
 import { SourceContractError } from '../errors.js';
 import { isSubscribable, isThenable } from './observable-like.js';
-import { currentWait } from '../core/wait-scope.js';
 
 /** What aborts one call: a platform AbortController, or an object that serves as one (see fetchKindOf). */
 export interface RequestAbort {
@@ -19,14 +18,15 @@ export type AbortableCall<T> = (signal: AbortSignal, abort: RequestAbort) => Pro
 const platformAbort = (): RequestAbort => new AbortController();
 
 /** How many status reads of one wait share one AbortController at most. */
-export const readsPerSignal = 32;
+export const readsPerSignal = 10;
 
 /**
- * The abort controllers of the status reads of one wait. A platform AbortController costs more to make than
- * a whole in-memory read (several microseconds on Node 20, and garbage), so the reads of a wait share one:
- * reads never overlap, and a read is abandoned only when its wait stops, so the shared signal aborts only
- * then, and is never handed out again. A controller serves at most {@link readsPerSignal} reads, so that
- * listeners a read adds to its signal and never removes are held for a few reads, not for the whole wait.
+ * The abort controllers of the read calls of one plan's loop (see TaskSource.readCall). A platform
+ * AbortController costs more to make than a whole in-memory read (several microseconds on Node 20, and
+ * garbage), so the loop's calls share one: they never overlap, and a call is abandoned only when its loop
+ * stops, so the shared signal aborts only then, and is never handed out again. A controller serves at most
+ * {@link readsPerSignal} calls, so that listeners a call adds to its signal and never removes are held for a
+ * few reads, not for the whole wait, and stay within the 10 an EventTarget takes before Node warns.
  */
 export class ReadAborts implements RequestAbort {
   /** The signal of the current controller (kept in a field: the platform's getter checks its receiver each time). */
@@ -57,10 +57,7 @@ export class ReadAborts implements RequestAbort {
   }
 }
 
-/** The abort of a status read: the one its wait's reads share (see ReadAborts), else a new one. */
-export function readAbort(): RequestAbort {
-  return currentWait()?.readAbort() ?? new AbortController();
-}
+
 
 /**
  * A cold Observable that calls `call` with a fresh AbortSignal (made by `newAbort`) on each subscription and
