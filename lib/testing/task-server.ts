@@ -5,6 +5,7 @@ import { loggedHeaders } from '../util/redact.js';
 import { checkFunction, checkNumber, checkOptions, optionNamesOf, show } from '../util/options.js';
 import { checkFaultSpec, checkTaskSpec } from './check-specs.js';
 import { hostNameOf, hostOf, isInterfaceAddress, isLoopbackHost, isWildcardHost } from './control-hosts.js';
+import { wires, type SimAnswer, type SimPhase, type SimStatus } from './wire/index.js';
 
 /** The five task APIs the simulator speaks. */
 export type SimDialect = 'benchling' | 'affinity' | 'evo' | 'deepint' | 'deadline';
@@ -243,23 +244,14 @@ const cors: Readonly<Record<string, string>> = {
   'access-control-expose-headers': 'location, retry-after, retry-after-ms',
 };
 
-const ids = {
-  org: '3a1f0c52-9a0e-4f6b-8d2c-1b7e5f0a9c11',
-  workspace: 'ws-1',
-  farm: 'farm-0123456789abcdef0123456789abcdef',
-  queue: 'queue-0123456789abcdef0123456789abcdef',
-  job: 'job-0123456789abcdef0123456789abcdef',
-  step: 'step-0123456789abcdef0123456789abcdef',
-};
-
-/** Where each dialect's tasks live: a path pattern whose first group is the task id. */
-const routes: ReadonlyArray<{ dialect: SimDialect; pattern: RegExp }> = [
-  { dialect: 'benchling', pattern: /^\/api\/v2\/tasks\/([^/]+)$/ },
-  { dialect: 'affinity', pattern: /^\/v2\/tasks\/(?:company|person)-merges\/([^/]+)$/ },
-  { dialect: 'evo', pattern: /^\/compute\/orgs\/[^/]+\/[^/]+\/[^/]+\/([^/]+)(\/status)?$/ },
-  { dialect: 'deepint', pattern: /^\/api\/v1\/workspace\/[^/]+\/task\/([^/]+)$/ },
-  { dialect: 'deadline', pattern: /^\/2023-10-12\/farms\/[^/]+\/queues\/[^/]+\/jobs\/[^/]+\/steps\/[^/]+\/tasks\/([^/]+)$/ },
-];
+/** The dialect whose task route `path` is, and the route's match, if any (each dialect's wire in lib/testing/wire/). */
+function routeOf(path: string): { dialect: SimDialect; match: RegExpExecArray } | undefined {
+  for (const dialect of SIM_DIALECTS) {
+    const match = wires[dialect].route.exec(path);
+    if (match !== null) return { dialect, match };
+  }
+  return undefined;
+}
 
 const ignore = (): void => undefined;
 
@@ -284,15 +276,6 @@ function decoded(segment: string): string {
 /** A request body as JSON (an empty body as `{}`); throws a SyntaxError when it is not JSON. */
 function parsed(text: string): unknown {
   return JSON.parse(text || '{}') as unknown;
-}
-
-/** A request body as JSON, or undefined when it is not JSON. */
-function parsedOrUndefined(text: string): unknown {
-  try {
-    return parsed(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -344,7 +327,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   }
   const { files = {} } = options;
   for (const [path, file] of Object.entries(files)) {
-    if (!path.startsWith('/') || path.startsWith('/_sim/') || routes.some((route) => route.pattern.test(path))) {
+    if (!path.startsWith('/') || path.startsWith('/_sim/') || routeOf(path) !== undefined) {
       throw new TypeError(`startTaskServer: cannot serve a file at ${JSON.stringify(path)}; give a path starting with "/" that is neither /_sim/… nor a task route, e.g. "/index.html".`);
     }
     if (typeof file?.type !== 'string' || (typeof file.body !== 'string' && !(file.body instanceof Uint8Array))) {
@@ -379,33 +362,7 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     return describe(id, dialect);
   };
 
-  const describe = (id: string, dialect: SimDialect): SimTask => {
-    const task = encodeURIComponent(id);
-    switch (dialect) {
-      case 'benchling':
-        return { id, dialect, url: `${base}/api/v2/tasks/${task}`, ids: { baseUrl: base, taskId: id } };
-      case 'affinity':
-        return { id, dialect, url: `${base}/v2/tasks/company-merges/${task}`, ids: { baseUrl: `${base}/v2/`, taskUrl: `${base}/v2/tasks/company-merges/${task}` } };
-      case 'evo': {
-        const url = `${base}/compute/orgs/${ids.org}/geostatistics/kriging/${task}/status`;
-        return { id, dialect, url, ids: { url } };
-      }
-      case 'deepint':
-        return {
-          id,
-          dialect,
-          url: `${base}/api/v1/workspace/${ids.workspace}/task/${task}`,
-          ids: { baseUrl: base, organizationId: ids.org, workspaceId: ids.workspace, taskId: id },
-        };
-      case 'deadline':
-        return {
-          id,
-          dialect,
-          url: `${base}/2023-10-12/farms/${ids.farm}/queues/${ids.queue}/jobs/${ids.job}/steps/${ids.step}/tasks/${task}`,
-          ids: { endpoint: base, farmId: ids.farm, queueId: ids.queue, jobId: ids.job, stepId: ids.step, taskId: id },
-        };
-    }
-  };
+  const describe = (id: string, dialect: SimDialect): SimTask => ({ id, dialect, ...wires[dialect].locate(base, id) });
 
   const stateOf = (task: Task, now: number): State => {
     const { spec } = task;
@@ -448,69 +405,29 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
   const resultOf = (task: Task): unknown => task.spec.result ?? { taskId: task.id, output: `result of ${task.id}` };
   const failureOf = (task: Task) => ({ code: task.spec.failure?.code ?? 'SIM_FAILURE', message: task.spec.failure?.message ?? 'The simulated task failed.' });
 
-  /** The status body of `task` in its dialect's words; `word` replaces the status word (unknown-status fault). */
-  const statusBody = (task: Task, state: State, word?: string): Record<string, unknown> => {
-    const fraction = state.kind === 'running' ? state.fraction : 1;
-    const pct = state.kind === 'running' ? percent(task, fraction) : undefined;
-    const subtask = state.kind === 'running' ? subtaskOf(task, fraction) : undefined;
-    const failure = failureOf(task);
+  /** `task` at this read, in `state`, as its wire writes it; `word` replaces the status word (unknown-status fault). */
+  const statusOf = (task: Task, state: State, word?: string): SimStatus => {
+    const running = state.kind === 'running';
+    const fraction = running ? state.fraction : 1;
     // A task read first, before it made progress, reports it accepted but not started (pending, requested, READY).
-    const first = state.kind === 'running' && task.statusReads <= 1 && fraction < 0.01;
-    let body: Record<string, unknown>;
-    switch (task.dialect) {
-      case 'benchling':
-        body =
-          state.kind === 'succeeded'
-            ? { status: 'SUCCEEDED', response: resultOf(task) }
-            : state.kind === 'running'
-              ? { status: 'RUNNING' }
-              : { status: 'FAILED', message: state.kind === 'failed' ? failure.message : 'The task was canceled.', errors: [{ message: failure.message, code: failure.code }] };
-        break;
-      case 'affinity': {
-        const total = 10;
-        const done = Math.floor(fraction * total);
-        const kind = state.kind === 'running' ? (first ? 'pending' : 'in-progress') : state.kind === 'succeeded' ? 'success' : 'failed';
-        body = { id: task.id, status: kind, resultsSummary: { total, success: done, failed: 0, inProgress: total - done } };
-        break;
-      }
-      case 'evo': {
-        const words = { running: first ? 'requested' : 'in progress', canceling: 'cancelling', succeeded: 'succeeded', failed: 'failed', canceled: 'cancelled' } as const;
-        body = {
-          status: words[state.kind as keyof typeof words],
-          progress: pct ?? (state.kind === 'running' ? null : 100),
-          message: subtask ?? (state.kind === 'running' ? 'Working' : null),
-          ...(state.kind === 'failed' ? { error: { status: 500, type: failure.code, title: 'Job failed', detail: failure.message } } : {}),
-        };
-        break;
-      }
-      case 'deepint':
-        body = {
-          id: task.id,
-          name: `Simulated task ${task.id}`,
-          status: state.kind === 'running' ? (first ? 'pending' : 'running') : state.kind === 'succeeded' ? 'success' : 'failed',
-          progress: pct ?? (state.kind === 'running' ? 0 : 100),
-          subtask: subtask ?? '',
-          duration: Math.round(monotonic() - task.createdAt),
-          ...(state.kind === 'succeeded' ? { result: `src-${task.id}`, result_type: 'source' } : {}),
-          ...(state.kind === 'failed' || state.kind === 'canceled' ? { error_code: failure.code, error_description: failure.message } : {}),
-        };
-        break;
-      case 'deadline': {
-        const words = { running: first ? 'READY' : 'RUNNING', canceling: 'INTERRUPTING', succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'CANCELED' } as const;
-        body = {
-          taskId: task.id,
-          runStatus: words[state.kind as keyof typeof words],
-          createdAt: new Date(wallClock() - Math.round(monotonic() - task.createdAt)).toISOString(),
-          createdBy: 'simulator',
-          ...(state.kind === 'failed' ? { failureRetryCount: 2 } : {}),
-          ...(task.cancelAt !== undefined ? { targetRunStatus: 'CANCELED' } : {}),
-        };
-        break;
-      }
-    }
-    if (word !== undefined) body[task.dialect === 'deadline' ? 'runStatus' : 'status'] = word;
-    return body;
+    const phase: SimPhase | 'expired' = running ? (task.statusReads <= 1 && fraction < 0.01 ? 'pending' : 'running') : state.kind;
+    return {
+      id: task.id,
+      phase,
+      word: word ?? (phase === 'expired' ? undefined : wires[task.dialect].words[phase]),
+      fraction,
+      percent: running ? percent(task, fraction) : undefined,
+      subtask: running ? subtaskOf(task, fraction) : undefined,
+      result: phase === 'succeeded' ? resultOf(task) : undefined,
+      failure: failureOf(task),
+      ageMs: monotonic() - task.createdAt,
+      wallClockMs: wallClock(),
+      cancelRequested: task.cancelAt !== undefined,
+    };
   };
+
+  /** The status body of `task` in its dialect's words; `word` replaces the status word (unknown-status fault). */
+  const statusBody = (task: Task, state: State, word?: string): Record<string, unknown> => wires[task.dialect].statusBody(statusOf(task, state, word));
 
   const hints = (fault: FaultSpec | undefined): Record<string, string> => ({
     ...(fault?.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
@@ -521,6 +438,16 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     const text = body === undefined ? '' : JSON.stringify(body);
     response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
     response.end(text);
+  };
+
+  /** Sends a wire's answer: its JSON body, or a bare status when it has none. */
+  const answer = (response: ServerResponse, { status, body, headers = {} }: SimAnswer): void => {
+    if (body !== undefined) {
+      json(response, status, body, headers);
+      return;
+    }
+    response.writeHead(status, headers);
+    response.end();
   };
 
   /** Answers 500 to a request whose handling threw, or cuts the connection when the answer had begun. */
@@ -693,11 +620,10 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     }
     // By the transport's rule: every value but a harmless header's (accept, content-type, …) is a secret.
     const headers = loggedHeaders(request.headers);
-    const route = routes.find((candidate) => candidate.pattern.test(path));
-    const match = route?.pattern.exec(path);
-    const taskId = match ? decoded(match[1]!) : undefined;
+    const route = routeOf(path);
+    const taskId = route === undefined ? undefined : decoded(route.match[1]!);
     const task = taskId === undefined ? undefined : tasks.get(taskId);
-    const submit = method === 'POST' && /^\/compute\/orgs\/[^/]+\/[^/]+\/[^/]+$/.test(path);
+    const submitter = method === 'POST' ? SIM_DIALECTS.find((dialect) => wires[dialect].submit?.route.test(path) === true) : undefined;
     const fault = takeFault(method, path, taskId);
     requests.push({
       method,
@@ -718,58 +644,49 @@ export async function startTaskServer(options: TaskServerOptions = {}): Promise<
     if (fault !== undefined && (await inject(fault, request, response, task))) return;
     if (fault?.kind === 'hint') for (const [name, value] of Object.entries(hints(fault))) response.setHeader(name, value);
 
-    if (submit) {
+    if (submitter !== undefined) {
+      const submit = wires[submitter].submit!;
       let created: SimTask;
       try {
-        const body = parsed(text);
-        const simulate = (body as { parameters?: { simulate?: unknown } } | null)?.parameters?.simulate;
-        created = create('evo', (simulate ?? {}) as SimTaskSpec);
+        created = create(submitter, submit.spec(parsed(text)) as SimTaskSpec);
       } catch (error) {
         if (!(error instanceof TypeError || error instanceof SyntaxError)) throw error;
         json(response, 400, { message: error.message });
         return;
       }
-      json(response, 202, { message: 'Job requested' }, { location: `${path}/${encodeURIComponent(created.id)}/status` });
+      answer(response, submit.accepted(path, created.id));
       return;
     }
     if (route === undefined || task === undefined || task.dialect !== route.dialect) {
       json(response, 404, { message: `No such task: ${taskId ?? path}` });
       return;
     }
-    if (task.dialect === 'deepint' && request.headers['x-deepint-organization'] === undefined) {
-      json(response, 400, { code: 'MISSING_ORGANIZATION', message: 'The x-deepint-organization header is required.' });
+    const wire = wires[task.dialect];
+    if (wire.requires !== undefined && request.headers[wire.requires.header] === undefined) {
+      json(response, 400, wire.requires.missing);
       return;
     }
-    const isStatus = task.dialect !== 'evo' || match?.[2] === '/status';
-    if (method === 'GET' && isStatus) {
+    const isResult = wire.result?.isResult(route.match) === true;
+    if (method === 'GET' && !isResult) {
       task.statusReads++;
       const state = stateOf(task, monotonic());
       if (state.kind === 'expired') json(response, 404, { message: `Task ${task.id} has expired.` });
       else json(response, 200, statusBody(task, state));
       return;
     }
-    if (method === 'GET' && task.dialect === 'evo') {
-      const state = stateOf(task, monotonic());
-      if (state.kind === 'succeeded') json(response, 200, { status: 'succeeded', results: resultOf(task) });
-      else if (state.kind === 'failed') json(response, 200, { status: 'failed', error: statusBody(task, state).error });
-      else json(response, 202, statusBody(task, state));
+    if (method === 'GET') {
+      answer(response, wire.result!.answer(statusOf(task, stateOf(task, monotonic()))));
       return;
     }
-    const cancels = (task.dialect === 'evo' && method === 'DELETE') || (task.dialect === 'deadline' && method === 'PATCH');
-    if (cancels) {
-      const target = task.dialect === 'deadline' ? (parsedOrUndefined(text) as { targetRunStatus?: unknown } | null | undefined)?.targetRunStatus : 'CANCELED';
-      if (target !== 'CANCELED') {
-        json(response, 400, { message: 'The simulator only takes targetRunStatus CANCELED.' });
+    if (wire.cancel !== undefined && method === wire.cancel.method) {
+      const refusal = wire.cancel.refusal?.(text);
+      if (refusal !== undefined) {
+        json(response, 400, refusal);
         return;
       }
       const state = stateOf(task, monotonic());
       if (state.kind === 'running' && task.cancelAt === undefined) task.cancelAt = task.statusReads;
-      if (task.dialect === 'evo') {
-        response.writeHead(204);
-        response.end();
-      } else {
-        json(response, 200, {});
-      }
+      answer(response, wire.cancel.accepted);
       return;
     }
     json(response, 405, { message: `${method} is not supported here by ${task.dialect}.` });
