@@ -177,12 +177,18 @@ const checkedPlans = new WeakSet<PollPlan>();
 /**
  * The plan a strategy carries (see {@link PlannedStrategy}), checked, or undefined for a plain operator. A
  * function that carries a `plan` is run by its plan alone; a plan made elsewhere (another copy of the
- * library) is checked as {@link pollStrategy} checks one, throwing a TypeError for a bad field.
+ * library) has its fields checked as the strategies check their options, throwing a TypeError for a bad one.
  */
 export function planOfStrategy(strategy: unknown): PollPlan | undefined {
   const plan = typeof strategy === 'function' ? (strategy as Partial<PlannedStrategy>).plan : undefined;
   if (plan === undefined || checkedPlans.has(plan)) return plan;
-  return checkPlanConfig('a strategy\'s plan', plan);
+  const fn = "a strategy's plan";
+  const { schedule, pausedWhile } = plan as Partial<PollPlan>;
+  if (typeof schedule?.delays !== 'function') throw new TypeError(`${fn}: "schedule" must be a schedule (an object with a kind and delays()), but was ${show(schedule)}.`);
+  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
+    throw new TypeError(`${fn}: "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
+  }
+  return planOf(fn, plan, schedule);
 }
 
 /** Attaches `plan` to the operator `run` as its documented `plan` member. */
