@@ -181,14 +181,19 @@ const checkedPlans = new WeakSet<PollPlan>();
  */
 export function planOfStrategy(strategy: unknown): PollPlan | undefined {
   const plan = typeof strategy === 'function' ? (strategy as Partial<PlannedStrategy>).plan : undefined;
-  if (plan === undefined || checkedPlans.has(plan)) return plan;
-  const fn = "a strategy's plan";
-  const { schedule, pausedWhile } = plan as Partial<PollPlan>;
-  if (typeof schedule?.delays !== 'function') throw new TypeError(`${fn}: "schedule" must be a schedule (an object with a kind and delays()), but was ${show(schedule)}.`);
-  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
-    throw new TypeError(`${fn}: "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
+  return plan === undefined || checkedPlans.has(plan) ? plan : checkedPlan("a strategy's plan", plan);
+}
+
+/** `config`'s schedule and pausedWhile checked, then the plan of it (see planOf). */
+function checkedPlan(fn: string, config: object): PollPlan {
+  const { schedule, pausedWhile } = config as Partial<PollPlanConfig>;
+  if (typeof schedule !== 'object' || schedule === null || typeof schedule.delays !== 'function' || typeof schedule.kind !== 'string') {
+    throw new TypeError(`${fn}: option "schedule" must be a schedule (an object with a kind and delays()), e.g. withBackoff().plan.schedule, but was ${show(schedule)}.`);
   }
-  return planOf(fn, plan, schedule);
+  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
+    throw new TypeError(`${fn}: option "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
+  }
+  return planOf(fn, config, schedule);
 }
 
 /** Attaches `plan` to the operator `run` as its documented `plan` member. */
@@ -204,15 +209,8 @@ export function checkPlanConfig(fn: string, config: unknown): PollPlan {
     throw new TypeError(`${fn}: give a plan, e.g. { ...withBackoff().plan, maxWaitMs: 60000 }, but got ${show(config)}.`);
   }
   checkOptions(fn, config, planOptionNames);
-  const { schedule } = config as PollPlanConfig;
-  if (typeof schedule !== 'object' || schedule === null || typeof schedule.delays !== 'function' || typeof schedule.kind !== 'string') {
-    throw new TypeError(`${fn}: option "schedule" must be a schedule (an object with a kind and delays()), e.g. withBackoff().plan.schedule, but was ${show(schedule)}.`);
-  }
-  const { pausedWhile } = config as PollPlanConfig;
-  if (pausedWhile !== undefined && typeof (pausedWhile as Partial<Observable<boolean>> | null)?.subscribe !== 'function') {
-    throw new TypeError(`${fn}: option "pausedWhile" must be an Observable of booleans, but was ${show(pausedWhile)}.`);
-  }
+  const plan = checkedPlan(fn, config);
   // Asked once now, so that a schedule copied with a bad field throws here, not at the first subscribe.
-  schedule.delays();
-  return planOf(fn, config as PollPlanConfig, schedule);
+  plan.schedule.delays();
+  return plan;
 }

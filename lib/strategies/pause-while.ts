@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, Observable, startWith, type Subscription } from 'rxjs';
 import { strategyOf } from '../core/loop.js';
 import { planOf, planOfStrategy } from '../core/plan.js';
 import type { TaskReading } from '../snapshot.js';
@@ -42,21 +42,10 @@ export function pauseWhile(paused$: Observable<boolean>, strategy: PollStrategy)
 
 /** True while either says true (one that has said nothing counts as false). */
 function eitherPaused(first: Observable<boolean>, second: Observable<boolean>): Observable<boolean> {
-  return new Observable<boolean>((subscriber) => {
-    let a = false;
-    let b = false;
-    let said: boolean | undefined;
-    const tell = (): void => {
-      const paused = a || b;
-      if (paused !== said) subscriber.next((said = paused));
-    };
-    const one = first.subscribe({ next: (value) => ((a = value === true), tell()), error: (error: unknown) => subscriber.error(error) });
-    const two = second.subscribe({ next: (value) => ((b = value === true), tell()), error: (error: unknown) => subscriber.error(error) });
-    return () => {
-      one.unsubscribe();
-      two.unsubscribe();
-    };
-  });
+  return combineLatest([first.pipe(startWith(false)), second.pipe(startWith(false))]).pipe(
+    map(([a, b]) => a === true || b === true),
+    distinctUntilChanged(),
+  );
 }
 
 /** `readings`, subscribed only once `paused$` last said false (or said nothing). */

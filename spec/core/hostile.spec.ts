@@ -191,7 +191,7 @@ describe('a plan made by hand', () => {
     const schedule: PollSchedule = { kind: 'flat', delays: () => () => 10 };
     expect(() => pollTask$(source, handMade({ schedule })).subscribe().unsubscribe()).not.toThrow();
     expect(() => pollTask$(source, handMade({ ...withInterval(10).plan, maxWaitMs: 'soon' }))).toThrow(/option "maxWaitMs" must be a number/);
-    expect(() => pollTask$(source, handMade({ schedule: { kind: 'none' } }))).toThrow(/"schedule" must be a schedule/);
+    expect(() => pollTask$(source, handMade({ schedule: { kind: 'none' } }))).toThrow(/option "schedule" must be a schedule/);
     expect(() => pauseWhile(of(false), handMade({ schedule, firstPollDelayMs: -1 }))).toThrow(/option "firstPollDelayMs" must be a number of at least 0/);
   });
 });
