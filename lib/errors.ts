@@ -107,16 +107,13 @@ export function withDecision<E>(error: E, decision: ErrorDecision): E {
   const message = `${before} ${text}`;
   // A native error (what util.inspect, structuredClone and isNativeError recognise, from any realm) on the same
   // prototype, without running the subclass's constructor; then every own field as it is (kind, status, url,
-  // retryable, cause, the brand…): the same class, holding nothing the original did not but the decision.
+  // retryable, cause, the brand…) but the three set here, which the original may hold frozen: the same class,
+  // holding nothing the original did not but the decision.
   const copy = Reflect.construct(Error, [message], sameClass(error)) as PollTaskError;
-  // Every own field but the three set here, which the original may hold frozen.
   const fields = Object.getOwnPropertyDescriptors(error) as Record<string, PropertyDescriptor>;
-  delete fields.message;
-  delete fields.attempts;
   delete fields.stack;
-  Object.defineProperties(copy, fields);
-  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(copy, 'attempts', { value: attempts, writable: false, configurable: true, enumerable: true });
+  fields.message = { value: message, writable: true, configurable: true };
+  fields.attempts = { value: attempts, configurable: true, enumerable: true };
   // The stack's first line repeats the message (util.inspect and console.error print the stack): the same
   // frames, under the message with its decision (a stack in another form is kept as it is). A stack that
   // cannot be read is left as the copy made it.
@@ -126,11 +123,11 @@ export function withDecision<E>(error: E, decision: ErrorDecision): E {
   } catch {
     stack = undefined;
   }
-  const header = `${String(error.name)}: ${before}`;
+  const header = `${String(error.name)}: `;
   if (typeof stack === 'string') {
-    const value = stack.startsWith(header) ? `${String(error.name)}: ${message}${stack.slice(header.length)}` : stack;
-    Object.defineProperty(copy, 'stack', { value, writable: true, configurable: true, enumerable: false });
+    fields.stack = { value: stack.startsWith(header + before) ? header + message + stack.slice(header.length + before.length) : stack, writable: true, configurable: true };
   }
+  Object.defineProperties(copy, fields);
   return copy as E;
 }
 

@@ -57,7 +57,7 @@ export type CancelableRun<T> = (subscriber: Subscriber<T>, onCancelError: Cancel
 export class CancelableObservable<T> extends Observable<T> implements CancelableStream<T> {
   constructor(
     private readonly run: CancelableRun<T>,
-    private readonly onCancelError: CancelErrorHandler | undefined = undefined,
+    private readonly onCancelError?: CancelErrorHandler,
   ) {
     super((subscriber) => run(subscriber, onCancelError));
   }

@@ -7,11 +7,6 @@ import { Subscription, asyncScheduler, type SchedulerAction, type SchedulerLike 
 /** The scheduler used when an option leaves it out. */
 export const defaultScheduler: SchedulerLike = asyncScheduler;
 
-/** The current time by the default scheduler's clock, in milliseconds. */
-export function now(): number {
-  return asyncScheduler.now();
-}
-
 /** The random source used when an option leaves it out: a number in [0, 1). */
 export const defaultRandom: () => number = Math.random;
 

@@ -27,8 +27,13 @@ import { enterWait, leaveWait, type WaitContext } from './wait-scope.js';
 // applied to a one-reading stream instead. Either way the readings come here, become snapshots and events,
 // and the end is decided here.
 
+/** The source `id` broke its contract: `what` says how, after `Source "<id>": `. */
+function broken(id: string, what: string): SourceContractError {
+  return new SourceContractError(`Source "${id}": ${what}`, { taskId: id });
+}
+
 /** Everything about one task that does not change between subscriptions. */
-export class TaskPlan<R> {
+export class TaskPlan<R> implements WaitContext {
   /** The strategy's plan, when it has one: the engine then runs its loop on the source directly. */
   readonly loop: PollPlan | undefined;
   /** The clock of the wait: the plan's, else the default one. */
@@ -61,21 +66,13 @@ export function planTask<R>(source: TaskSource<R>, strategy: PollStrategy<R> | u
 function request<R>(source: TaskSource<R>): Observable<TaskReading<R>> {
   const answer = source.read();
   if (!isSubscribable<TaskReading<R>>(answer)) {
-    throw new SourceContractError(
-      `Source "${source.id}": read() returned ${typeof answer}, not an Observable; wrap the request with taskSource() or return an Observable.`,
-      { taskId: source.id },
-    );
+    throw broken(source.id, `read() returned ${typeof answer}, not an Observable; wrap the request with taskSource() or return an Observable.`);
   }
   return answer;
 }
 
-function secondReading(id: string): SourceContractError {
-  return new SourceContractError(`Source "${id}": read() emitted a second reading; one status request must give exactly one reading.`, { taskId: id });
-}
-
-function noReading(id: string): SourceContractError {
-  return new SourceContractError(`Source "${id}": read() completed without a reading; a status request must emit one reading (or error).`, { taskId: id });
-}
+const secondReading = 'read() emitted a second reading; one status request must give exactly one reading.';
+const noReading = 'read() completed without a reading; a status request must emit one reading (or error).';
 
 /**
  * One status request as a stream of exactly one reading, for strategies without a plan (they are operators
@@ -88,13 +85,13 @@ function readOnce<R>(source: TaskSource<R>, wait: WaitContext): Observable<TaskR
     const observer: Observer<TaskReading<R>> = {
       next(reading) {
         if (++readings === 1) subscriber.next(reading);
-        else subscriber.error(secondReading(id));
+        else subscriber.error(broken(id, secondReading));
       },
       error(error: unknown) {
         subscriber.error(error);
       },
       complete() {
-        if (readings === 0) subscriber.error(noReading(id));
+        if (readings === 0) subscriber.error(broken(id, noReading));
         else subscriber.complete();
       },
     };
@@ -111,7 +108,7 @@ function readOnce<R>(source: TaskSource<R>, wait: WaitContext): Observable<TaskR
 /** What is wrong with a reading from a plain-JS source, or undefined when it can be used. */
 function checkReading(reading: TaskReading<unknown>, id: string): Error | undefined {
   if (typeof reading !== 'object' || reading === null) {
-    return new SourceContractError(`Source "${id}": read() emitted ${reading === null ? 'null' : typeof reading}, not a TaskReading object.`, { taskId: id });
+    return broken(id, `read() emitted ${reading === null ? 'null' : typeof reading}, not a TaskReading object.`);
   }
   if (!isRunStatus(reading.runStatus)) {
     const status: unknown = reading.runStatus;
@@ -121,10 +118,7 @@ function checkReading(reading: TaskReading<unknown>, id: string): Error | undefi
   }
   const { progress } = reading;
   if (progress !== undefined && !(typeof progress === 'number' && progress >= 0 && progress <= 1)) {
-    return new SourceContractError(
-      `Source "${id}": reading progress ${excerpt(progress)} lies outside 0..1; sources report progress as a fraction (divide percentages by 100).`,
-      { taskId: id },
-    );
+    return broken(id, `reading progress ${excerpt(progress)} lies outside 0..1; sources report progress as a fraction (divide percentages by 100).`);
   }
   return undefined;
 }
@@ -153,7 +147,7 @@ export function runTask<R>(
  * waiting: per reading it allocates the snapshot and the event, nothing else of its own (and nothing at all
  * when only the result is wanted).
  */
-class TaskRun<R> implements Unsubscribable, WaitContext {
+class TaskRun<R> implements Unsubscribable {
   private readonly startedAt: number;
   private polls = 0;
   private progress: number | undefined = undefined;
@@ -182,11 +176,6 @@ class TaskRun<R> implements Unsubscribable, WaitContext {
     this.startedAt = plan.scheduler.now();
   }
 
-  /** The clock of the wait (see WaitContext). */
-  get scheduler(): SchedulerLike {
-    return this.plan.scheduler;
-  }
-
   start(): void {
     const { plan } = this;
     if (plan.loop !== undefined) {
@@ -197,7 +186,7 @@ class TaskRun<R> implements Unsubscribable, WaitContext {
     }
     let readings: unknown;
     try {
-      readings = plan.strategy(readOnce(plan.source, this));
+      readings = plan.strategy(readOnce(plan.source, plan));
     } catch (error) {
       // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
       this.fail(error);
@@ -334,11 +323,11 @@ class TaskRun<R> implements Unsubscribable, WaitContext {
       return;
     }
     if (!isSubscribable<R>(request)) {
-      this.fail(new SourceContractError(`Source "${source.id}": result() returned ${typeof request}, not an Observable.`, { taskId: source.id }));
+      this.fail(broken(source.id, `result() returned ${typeof request}, not an Observable.`));
       return;
     }
     const observer = new ResultObserver(this, snapshot);
-    const outer = enterWait(this);
+    const outer = enterWait(this.plan);
     let fetching: Subscription;
     try {
       fetching = request.subscribe(observer);
@@ -421,11 +410,11 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
 
   protected deliver(reading: TaskReading<R>): void {
     if (++this.readings === 1) this.run.reading(reading);
-    else this.requestFailed(secondReading(this.source.id));
+    else this.requestFailed(broken(this.source.id, secondReading));
   }
 
   override answered(): void {
-    if (this.readings === 0) this.requestFailed(noReading(this.source.id));
+    if (this.readings === 0) this.requestFailed(broken(this.source.id, noReading));
     else super.answered();
   }
 
@@ -481,7 +470,7 @@ class ResultObserver<R> implements Observer<R> {
   complete(): void {
     if (!this.delivered) {
       const taskId = this.snapshot.taskId;
-      this.run.fail(new SourceContractError(`Source "${taskId}": result() completed without a result; it must emit the result of the succeeded task.`, { taskId }));
+      this.run.fail(broken(taskId, 'result() completed without a result; it must emit the result of the succeeded task.'));
     }
   }
 }

@@ -30,12 +30,9 @@ export function checkSource(fn: string, source: unknown): void {
   if (typeof candidate.read !== 'function') {
     throw new TypeError(`${fn}: the TaskSource "${candidate.id}" has no read() function; a source must read the task's status once per call.`);
   }
-  for (const name of ['result', 'cancel', 'readCall'] as const) {
+  for (const name of ['result', 'cancel', 'readCall', 'defaultStrategy'] as const) {
     if (candidate[name] !== undefined && typeof candidate[name] !== 'function') {
       throw new TypeError(`${fn}: the TaskSource "${candidate.id}" has a ${name} that is not a function; leave it out or make it a function.`);
     }
-  }
-  if (candidate.defaultStrategy !== undefined && typeof candidate.defaultStrategy !== 'function') {
-    throw new TypeError(`${fn}: the TaskSource "${candidate.id}" has a defaultStrategy that is not an operator function.`);
   }
 }

@@ -34,7 +34,7 @@ class RequestObserver<R> implements Observer<TaskReading<R>> {
 }
 
 /** Observes the plan's `pausedWhile` for the whole loop. */
-class PauseObserver<R> implements Observer<boolean> {
+class PauseObserver<R> implements Partial<Observer<boolean>> {
   constructor(private readonly loop: Loop<R>) {}
   next(paused: boolean): void {
     this.loop.pauseChanged(paused);
@@ -42,9 +42,7 @@ class PauseObserver<R> implements Observer<boolean> {
   error(error: unknown): void {
     this.loop.pauseFailed(error);
   }
-  complete(): void {
-    // The last word stands.
-  }
+  // No complete(): the last word stands.
 }
 
 function askAgain(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknown>): void {

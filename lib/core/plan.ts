@@ -205,11 +205,9 @@ export function planned(run: AnyPollStrategy, plan: PollPlan): PlannedStrategy {
 
 /** Checks a {@link PollPlanConfig} for `fn`: the options, and the schedule (asked for its delays once). */
 export function checkPlanConfig(fn: string, config: unknown): PollPlan {
-  if (typeof config !== 'object' || config === null) {
-    throw new TypeError(`${fn}: give a plan, e.g. { ...withBackoff().plan, maxWaitMs: 60000 }, but got ${show(config)}.`);
-  }
+  // Not an object: checkOptions says so; left out: the schedule is missing.
   checkOptions(fn, config, planOptionNames);
-  const plan = checkedPlan(fn, config);
+  const plan = checkedPlan(fn, config ?? {});
   // Asked once now, so that a schedule copied with a bad field throws here, not at the first subscribe.
   plan.schedule.delays();
   return plan;

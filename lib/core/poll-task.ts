@@ -56,7 +56,13 @@ export class TaskStream<R> extends Observable<TaskEvent<R>> implements Cancelabl
     private readonly plan: TaskPlan<R>,
     private readonly onCancelError: CancelErrorHandler | undefined,
   ) {
-    super(subscribeEvents);
+    super(TaskStream.subscribeEvents);
+  }
+
+  /** Subscribes one wait: shared by every stream, so a waiting task costs no closure here. */
+  private static subscribeEvents(this: Observable<TaskEvent<unknown>>, subscriber: Subscriber<TaskEvent<unknown>>): TeardownLogic {
+    const stream = this as TaskStream<unknown>;
+    return runTask(subscriber, stream.plan, stream.onCancelError);
   }
 
   /**
@@ -82,11 +88,6 @@ export class TaskStream<R> extends Observable<TaskEvent<R>> implements Cancelabl
   get scheduler(): SchedulerLike {
     return this.plan.scheduler;
   }
-
-  /** @internal The engine's state, for the subscribe functions. */
-  static parts<R>(stream: TaskStream<R>): [TaskPlan<R>, CancelErrorHandler | undefined] {
-    return [stream.plan, stream.onCancelError];
-  }
 }
 
 /** {@link TaskStream}'s result-only variant. */
@@ -97,11 +98,6 @@ class ResultObservable<R> extends Observable<R> {
   ) {
     super(subscribeResult);
   }
-}
-
-function subscribeEvents(this: Observable<TaskEvent<unknown>>, subscriber: Subscriber<TaskEvent<unknown>>): TeardownLogic {
-  const [plan, onCancelError] = TaskStream.parts(this as TaskStream<unknown>);
-  return runTask(subscriber, plan, onCancelError);
 }
 
 function subscribeResult(this: Observable<unknown>, subscriber: Subscriber<unknown>): TeardownLogic {

@@ -36,7 +36,7 @@ export function withInterval(ms: number, config?: WithIntervalConfig): PlannedSt
 
 function intervalDelays(this: IntervalSchedule): DelayFunction {
   // Checked again: a copy of the schedule with a changed `ms` delays by it.
-  const ms = checkNumber('interval schedule', 'ms', this.ms, NaN);
-  if (Number.isNaN(ms)) throw new TypeError('interval schedule: field "ms" is required.');
+  // A copy that lost its `ms` is refused as the value it holds (undefined is not a number).
+  const ms = checkNumber('interval schedule', 'ms', this.ms ?? null, 0);
   return () => ms;
 }

@@ -107,7 +107,8 @@ describe('a strategy\'s plan', () => {
 
   it('refuses a bad plan with a TypeError that says what was wrong, when the strategy is made', () => {
     const { plan } = withBackoff();
-    expect(() => pollStrategy(undefined as never)).toThrow(/pollStrategy: give a plan/);
+    expect(() => pollStrategy(undefined as never)).toThrow(/pollStrategy: option "schedule" must be a schedule .* but was undefined/);
+    expect(() => pollStrategy(5 as never)).toThrow(/pollStrategy: options must be an object, but was 5/);
     expect(() => pollStrategy({} as never)).toThrow(/option "schedule" must be a schedule/);
     expect(() => pollStrategy({ ...plan, maxWaitm: 5 } as never)).toThrow(/unknown option "maxWaitm"/);
     expect(() => pollStrategy({ ...plan, maxWaitMs: -1 })).toThrow(/option "maxWaitMs" must be a number of at least 0/);
