@@ -1,6 +1,6 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { scheduleAfter } from '../core/clock.js';
-import { currentWait, enterWait, leaveWait } from '../core/wait-scope.js';
+import { clockOfWait, enterClock, leaveClock } from '../core/wait-scope.js';
 
 /** What a gate has done so far. */
 export interface GateStats {
@@ -76,8 +76,8 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
       new Observable<T>((subscriber) => {
         let inner: Subscription | undefined;
         let released = false;
-        // A request let through later is still one of the wait that sent it (see wait-scope).
-        const wait = currentWait();
+        // A request let through later is still one of the wait that sent it: it keeps the wait's clock.
+        const clock = clockOfWait();
         const release = (): void => {
           if (released) return;
           released = true;
@@ -87,12 +87,12 @@ export function createRequestGate(maxConcurrent: number, perSecond: number, sche
         const ticket: Ticket = {
           waiting: true,
           start() {
-            // Entered even when undefined: the request must not take the wait being subscribed at this moment.
-            const outer = enterWait(wait);
+            // Entered even when undefined: the request must not take the clock of the wait being subscribed now.
+            const outer = enterClock(clock);
             try {
               inner = request.subscribe(observer);
             } finally {
-              leaveWait(outer);
+              leaveClock(outer);
             }
           },
         };

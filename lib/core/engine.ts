@@ -20,7 +20,7 @@ import { createHandle } from './handle.js';
 import { Loop } from './loop.js';
 import { planOfStrategy, type PollPlan } from './plan.js';
 import { fromAbortable, ReadAborts, type RequestAbort } from '../util/abortable.js';
-import { enterWait, leaveWait, type WaitContext } from './wait-scope.js';
+import { enterClock, leaveClock } from './wait-scope.js';
 
 // The engine: one wait for one subscriber, from the first request to the end of the stream. It runs a
 // strategy's plan as a Loop on the source's reads; a strategy without a plan (a user's RxJS operator) is
@@ -33,7 +33,7 @@ function broken(id: string, what: string): SourceContractError {
 }
 
 /** Everything about one task that does not change between subscriptions. */
-export class TaskPlan<R> implements WaitContext {
+export class TaskPlan<R> {
   /** The strategy's plan, when it has one: the engine then runs its loop on the source directly. */
   readonly loop: PollPlan | undefined;
   /** The clock of the wait: the plan's, else the default one. */
@@ -78,7 +78,7 @@ const noReading = 'read() completed without a reading; a status request must emi
  * One status request as a stream of exactly one reading, for strategies without a plan (they are operators
  * over it).
  */
-function readOnce<R>(source: TaskSource<R>, wait: WaitContext): Observable<TaskReading<R>> {
+function readOnce<R>(source: TaskSource<R>, scheduler: SchedulerLike): Observable<TaskReading<R>> {
   const { id } = source;
   return new Observable<TaskReading<R>>((subscriber) => {
     let readings = 0;
@@ -95,12 +95,12 @@ function readOnce<R>(source: TaskSource<R>, wait: WaitContext): Observable<TaskR
         else subscriber.complete();
       },
     };
-    // The request learns its wait while it is subscribed (see wait-scope).
-    const outer = enterWait(wait);
+    // The request learns the wait's clock while it is subscribed (see wait-scope).
+    const outer = enterClock(scheduler);
     try {
       return request(source).subscribe(observer);
     } finally {
-      leaveWait(outer);
+      leaveClock(outer);
     }
   });
 }
@@ -186,7 +186,7 @@ class TaskRun<R> implements Unsubscribable {
     }
     let readings: unknown;
     try {
-      readings = plan.strategy(readOnce(plan.source, plan));
+      readings = plan.strategy(readOnce(plan.source, plan.scheduler));
     } catch (error) {
       // A strategy that throws is a bug in it: report it, and do not cancel a task that may be fine.
       this.fail(error);
@@ -327,12 +327,12 @@ class TaskRun<R> implements Unsubscribable {
       return;
     }
     const observer = new ResultObserver(this, snapshot);
-    const outer = enterWait(this.plan);
+    const outer = enterClock(this.plan.scheduler);
     let fetching: Subscription;
     try {
       fetching = request.subscribe(observer);
     } finally {
-      leaveWait(outer);
+      leaveClock(outer);
     }
     if (observer.delivered) fetching.unsubscribe();
     else this.fetching = fetching;
@@ -389,16 +389,14 @@ class SourceLoop<R> extends Loop<R> implements Unsubscribable {
     abort?.abort();
   }
 
-  /** The read call answered; an answer after stopCall (the loop stopped) is dropped. */
+  /** The read call answered (after stopCall the loop has stopped, and drops it). */
   private called(reading: TaskReading<R>): void {
-    if (this.calling === undefined) return;
     this.calling = undefined;
     this.reading(reading);
     this.answered();
   }
 
   private callFailed(error: unknown): void {
-    if (this.calling === undefined) return;
     this.calling = undefined;
     this.requestFailed(error);
   }

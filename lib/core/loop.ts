@@ -1,9 +1,9 @@
-import { Observable, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { Observable, type Observer, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { TaskTimeoutError, withDecision } from '../errors.js';
 import { show } from '../util/options.js';
 import { isTerminalStatus, type TaskReading } from '../snapshot.js';
 import { scheduleAfter } from './clock.js';
-import { enterWait, leaveWait, timeLeft, type WaitContext } from './wait-scope.js';
+import { enterClock, leaveClock, timeLeft } from './wait-scope.js';
 import { planned, type DelayFunction, type PlannedStrategy, type PollPlan } from './plan.js';
 
 // The one loop behind every strategy that has a plan: run by the engine on a source's reads, or by the
@@ -65,7 +65,7 @@ function deadlinePassed(this: SchedulerAction<Loop<unknown>>, loop?: Loop<unknow
  * waiting at once. Subclasses say where requests come from and where readings and the end go: the engine's
  * (on the source) and the strategy's own as an operator (over the one-reading stream).
  */
-export abstract class Loop<R> implements Unsubscribable, WaitContext {
+export abstract class Loop<R> implements Unsubscribable {
   /** Observes the requests that are Observables, one at a time. */
   protected readonly observer: Observer<TaskReading<R>> = new RequestObserver<R>(this);
   private readonly delay: DelayFunction;
@@ -99,7 +99,7 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
   /**
    * Sends one status request, whose reading, error and completion come back through {@link reading},
    * {@link requestFailed} and {@link answered}; answers what stops it while it runs. May throw (the throw
-   * counts as a failed request). Called while the loop is the wait in scope (see wait-scope).
+   * counts as a failed request). Called with the wait's clock in scope (see wait-scope).
    */
   protected abstract send(): Unsubscribable;
   /** A reading arrived. */
@@ -130,11 +130,6 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
     if (this.stopped) return;
     if (firstPollDelayMs > 0) this.timer = scheduleAfter(scheduler, askAgain, this.lastChance(firstPollDelayMs, 0), this as Loop<unknown>);
     else this.ask();
-  }
-
-  /** The clock of the wait (see WaitContext). */
-  get scheduler(): SchedulerLike {
-    return this.plan.scheduler;
   }
 
   /** Stops everything: the request in flight, the timers, the pause. Nothing is delivered afterwards. */
@@ -237,17 +232,17 @@ export abstract class Loop<R> implements Unsubscribable, WaitContext {
       return;
     }
     this.requesting = true;
-    // The request learns its wait while it starts (see wait-scope).
-    const outer = enterWait(this);
+    // The request learns the wait's clock while it starts (see wait-scope).
+    const outer = enterClock(this.plan.scheduler);
     let request: Unsubscribable;
     try {
       request = this.send();
     } catch (error) {
-      leaveWait(outer);
+      leaveClock(outer);
       this.requestFailed(error);
       return;
     }
-    leaveWait(outer);
+    leaveClock(outer);
     // The request may have ended (or failed, and the loop moved on), or the loop been stopped, while it was
     // starting: then it is stopped, whatever it still means to send.
     if (this.stopped || !this.requesting) request.unsubscribe();

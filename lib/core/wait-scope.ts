@@ -5,8 +5,8 @@ import type { SchedulerLike } from 'rxjs';
 // - timeoutAfter tells the polling loop beneath it when the wait ends, so that the loop can ask once more
 //   shortly before then instead of sleeping past it (the loop starts while timeoutAfter subscribes its
 //   source: pollTask$ subscribes synchronously);
-// - the engine tells a request it sends which wait it belongs to, so that an HTTP source times its request
-//   timeout by the wait's clock (a source's read starts while the request is subscribed).
+// - the engine tells a request it sends the clock of its wait, so that an HTTP source times its request
+//   timeout by it (a source's read starts while the request is subscribed).
 
 /** A deadline in force: the wait ends at `at` by `scheduler`'s clock; `outer` is the one around it. */
 export interface AmbientDeadline {
@@ -54,35 +54,24 @@ export function timeLeft(): number {
   return left;
 }
 
-/** What a wait hands to a request while subscribing it. */
-export interface WaitContext {
-  /** The clock of the wait. */
-  readonly scheduler: SchedulerLike;
-}
-
-let current: WaitContext | undefined;
+let clock: SchedulerLike | undefined;
 
 /**
- * Makes `wait` the wait whose request is being subscribed; returns the one it replaced, for {@link leaveWait}
- * (a pair rather than a callback: it runs for every request).
+ * Makes `scheduler` the clock of the wait whose request is being subscribed; returns the clock it replaced,
+ * for {@link leaveClock} (a pair rather than a callback: it runs for every request). `undefined`: no wait.
  */
-export function enterWait(wait: WaitContext | undefined): WaitContext | undefined {
-  const outer = current;
-  current = wait;
+export function enterClock(scheduler: SchedulerLike | undefined): SchedulerLike | undefined {
+  const outer = clock;
+  clock = scheduler;
   return outer;
 }
 
-/** Gives back the wait {@link enterWait} replaced. */
-export function leaveWait(outer: WaitContext | undefined): void {
-  current = outer;
-}
-
-/** The wait whose request is being subscribed now, or undefined outside of one. */
-export function currentWait(): WaitContext | undefined {
-  return current;
+/** Gives back the clock {@link enterClock} replaced. */
+export function leaveClock(outer: SchedulerLike | undefined): void {
+  clock = outer;
 }
 
 /** The clock of the wait whose request is being subscribed now, or undefined outside of one. */
 export function clockOfWait(): SchedulerLike | undefined {
-  return current?.scheduler;
+  return clock;
 }
