@@ -209,21 +209,6 @@ describe('pauseWhile on the one loop', () => {
       scheduler.schedule(() => expect(timers.pending).toBe(0), 7);
     });
   });
-
-  it('still pauses a strategy without a plan, one request at a time', () => {
-    const scheduler = newTestScheduler();
-    scheduler.run(({ cold, expectSubscriptions, flush }) => {
-      const request = cold('-(a|)', { a: reading.running() });
-      const paused$ = new BehaviorSubject(false);
-      scheduler.schedule(() => paused$.next(true), 3);
-      scheduler.schedule(() => paused$.next(false), 12);
-      const plain: PollStrategy = (readings) => withInterval(4)(readings);
-      const subscription = pollTask$(scriptedSource('t', () => request), pauseWhile(paused$, plain)).subscribe();
-      scheduler.schedule(() => subscription.unsubscribe(), 15);
-      flush();
-      expectSubscriptions(request.subscriptions).toBe(['^!', '------------^!']);
-    });
-  });
 });
 
 describe('TaskStream, what pollTask$ returns', () => {

@@ -1,5 +1,5 @@
 import { BehaviorSubject, map, type Observable } from 'rxjs';
-import { documentHidden$, pauseWhile, pollTask$, withInterval } from '../../lib/index.js';
+import { documentHidden$, pauseWhile, pollTask$, withInterval, type AnyPollStrategy } from '../../lib/index.js';
 import { reading } from '../helpers/readings.js';
 import { newTestScheduler, scriptedSource } from '../helpers/sources.js';
 
@@ -15,7 +15,11 @@ describe('pauseWhile', () => {
     });
   });
 
-  it('holds a request that falls due while paused, and sends it at once when unpaused', () => {
+  // A strategy with a plan pauses inside its loop; any other strategy through a one-reading stream that waits.
+  it.each([
+    ['a strategy with a plan', withInterval(4)],
+    ['a plain operator', ((readings) => withInterval(4)(readings)) as AnyPollStrategy],
+  ])('holds a request that falls due while paused, and sends it at once when unpaused: %s', (_name, strategy) => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectSubscriptions, flush }) => {
       const request = cold('-(a|)', { a: reading.running() });
@@ -24,7 +28,7 @@ describe('pauseWhile', () => {
       scheduler.schedule(() => paused$.next(true), 3);
       scheduler.schedule(() => paused$.next(false), 12);
       const source = scriptedSource('t', () => request);
-      const subscription = pollTask$(source, pauseWhile(paused$, withInterval(4))).subscribe();
+      const subscription = pollTask$(source, pauseWhile(paused$, strategy)).subscribe();
       scheduler.schedule(() => subscription.unsubscribe(), 15);
       flush();
       expectSubscriptions(request.subscriptions).toBe(['^!', '------------^!']);
