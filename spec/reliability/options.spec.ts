@@ -16,6 +16,8 @@ import {
   withBackoff,
   withEta,
   withInterval,
+  pollStrategy,
+  type PollPlanConfig,
 } from '../../lib/index.js';
 import { affinityTask, benchling, benchlingTask, deadlineTask, deepintTask, evoJob, httpTask } from '../../lib/http/index.js';
 import { quoted } from '../../lib/util/excerpt.js';
@@ -65,6 +67,7 @@ const httpNumbers: Record<string, NumberRule> = { requestTimeoutMs: { min: 1 }, 
 const aborted = AbortSignal.abort();
 const never = taskSource({ id: 'never', read: () => NEVER });
 const origin = 'https://api.example.com';
+const intervalSchedule = withInterval(10).plan.schedule;
 
 /** An HTTP builder: its required options, and the rest as every builder takes them. */
 const builder = (fn: string, call: (options: Record<string, unknown>) => unknown, ids: Record<string, unknown>, more: readonly string[] = []): Target => ({
@@ -85,6 +88,14 @@ const targets: readonly Target[] = [
     functions: ['random', 'isRetryable'],
   },
   { fn: 'withInterval', call: (options) => withInterval(10, options), documented: loopNames, numbers: loopNumbers, functions: ['isRetryable'] },
+  {
+    fn: 'pollStrategy',
+    call: (options) => pollStrategy({ schedule: intervalSchedule, ...options } as PollPlanConfig),
+    documented: ['schedule', 'pausedWhile', ...loopNames],
+    numbers: loopNumbers,
+    functions: ['isRetryable'],
+    base: { schedule: intervalSchedule },
+  },
   { fn: 'withInterval', call: (options) => withInterval(options.ms as number), documented: ['ms'], numbers: { ms: { min: 0 } }, base: { ms: 10 }, positional: true },
   {
     fn: 'withEta',
