@@ -4,7 +4,9 @@ export interface ProgressPoint {
   readonly progress: number;
 }
 
-function median(values: number[]): number {
+/** The median of `values` (sorted in place); NaN for none. */
+export function medianOf(values: number[]): number {
+  if (values.length === 0) return NaN;
   values.sort((a, b) => a - b);
   const middle = values.length >> 1;
   return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
@@ -16,14 +18,22 @@ export interface Estimate {
   readonly spread: number;
 }
 
+/** A progress line through points: `progress ≈ intercept + slope * at`, and how far the points scatter around it. */
+export interface ProgressLine {
+  readonly slope: number;
+  readonly intercept: number;
+  /** The readings' scatter around the line (one standard deviation, in progress). */
+  readonly scatter: number;
+}
+
 /**
- * When the progress line reaches 1: a Theil–Sen fit of the points (the slope is the median of the slopes of
- * pairs far enough apart in time, the intercept the median of what each point implies), so one noisy reading,
- * a jump or a short stall moves the estimate little. The spread comes from the points' scatter around the
- * line (their median absolute deviation). Undefined when the points cannot tell (fewer than two at different
- * times) or the progress does not go up.
+ * A Theil–Sen line through the points: the slope is the median of the slopes of pairs far enough apart in time,
+ * the intercept the median of what each point implies, so one noisy reading, a jump or a short stall moves it
+ * little. The scatter is the points' median absolute deviation from the line, made larger for few points (a
+ * line through three points fits them better than it fits the task). Undefined for fewer than two points at
+ * different times.
  */
-export function etaOf(points: readonly ProgressPoint[]): Estimate | undefined {
+export function lineOf(points: readonly ProgressPoint[]): ProgressLine | undefined {
   // Pairs close in time say little about the slope (their noise is divided by a short time): only pairs at
   // least a third of the readings' span apart vote.
   const span = points.length === 0 ? 0 : points[points.length - 1]!.at - points[0]!.at;
@@ -36,15 +46,27 @@ export function etaOf(points: readonly ProgressPoint[]): Estimate | undefined {
     }
   }
   if (slopes.length === 0) return undefined;
-  const slope = median(slopes);
-  if (!(slope > 0) || !Number.isFinite(slope)) return undefined;
-  const intercept = median(points.map((point) => point.progress - slope * point.at));
-  // Readings are assumed at least 2 % off: a handful of points can fall on a line by chance.
-  const scatter = Math.max(0.02, 1.4826 * median(points.map((point) => Math.abs(point.progress - (intercept + slope * point.at)))));
-  const at = (1 - intercept) / slope;
-  // How far off the end can be: the scatter, in time, grown by how far the line is extrapolated beyond the
-  // readings (the prediction error of a fitted line).
+  const slope = medianOf(slopes);
+  if (!Number.isFinite(slope)) return undefined;
+  const intercept = medianOf(points.map((point) => point.progress - slope * point.at));
+  const deviation = 1.4826 * medianOf(points.map((point) => Math.abs(point.progress - (intercept + slope * point.at))));
+  // Two fitted numbers leave n - 2 points to measure the scatter by.
+  const scatter = deviation * Math.sqrt(points.length / Math.max(1, points.length - 2));
+  return { slope, intercept, scatter };
+}
+
+/**
+ * When the progress line through the points reaches 1, and how uncertain that is: the scatter (at least
+ * `minScatter`), in time, grown by how far the line is extrapolated beyond the readings (the prediction error of
+ * a fitted line). Undefined when the points cannot tell (fewer than two at different times) or the progress
+ * does not go up.
+ */
+export function etaOf(points: readonly ProgressPoint[], minScatter = 0.02): Estimate | undefined {
+  const line = lineOf(points);
+  if (line === undefined || !(line.slope > 0)) return undefined;
+  const scatter = Math.max(minScatter, line.scatter);
+  const at = (1 - line.intercept) / line.slope;
   const mean = points.reduce((sum, point) => sum + point.at, 0) / points.length;
   const sxx = points.reduce((sum, point) => sum + (point.at - mean) ** 2, 0);
-  return { at, spread: (scatter / slope) * Math.sqrt(1 / points.length + (at - mean) ** 2 / sxx) };
+  return { at, spread: (scatter / line.slope) * Math.sqrt(1 / points.length + (at - mean) ** 2 / sxx) };
 }

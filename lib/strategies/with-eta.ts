@@ -3,7 +3,7 @@ import { strategyOf } from '../core/loop.js';
 import { loopOptionRecord, planOf, type DelayFunction, type LoopOptions, type PlannedStrategy, type PollSchedule } from '../core/plan.js';
 import { checkFunction, checkNumber, checkOptions, optionNamesOf } from '../util/options.js';
 import { backoffDelay } from './backoff-delay.js';
-import { etaOf, type ProgressPoint } from './eta-estimate.js';
+import { etaOf, lineOf, type Estimate, type ProgressPoint } from './eta-estimate.js';
 
 /** Options of {@link withEta}. Every option is optional; bad values throw a TypeError naming the option. */
 export interface WithEtaConfig extends LoopOptions {
@@ -18,19 +18,22 @@ export interface WithEtaConfig extends LoopOptions {
    */
   readonly maxDelayMs?: number;
   /**
-   * Around the estimated end, ask this often; once the end has passed well without the task ending, the delay
-   * grows ×1.25 each time up to `maxDelayMs`: a late task is asked about soon, one that stalls is not hammered.
+   * Around the estimated end, ask this often (or more often for a short task: at most 12 % of its estimated
+   * duration apart), up to four times. Once that window has passed without the end, or progress stalls or sits
+   * at 100 %, each delay grows ×1.5 up to 12 % of the time waited so far: a late task is asked about soon, one
+   * that stalls is not hammered, and the end is still noticed within about an eighth of the task's duration.
    * @default 900
    */
   readonly finalDelayMs?: number;
   /**
-   * While there is no estimate (no progress reported, too few readings, progress that does not move), wait as
-   * `withBackoff` does: delay n is `initialDelayMs * 1.5^(n-1)`, ±10 %, up to 30 s (or `maxDelayMs` if lower).
+   * While there is no estimate (no progress reported, too few readings, progress that has not moved), wait as
+   * a backoff: delay n is `initialDelayMs * 1.5^(n-1)`, ±10 %, up to 10 s (or `initialDelayMs`, if higher, or
+   * `maxDelayMs`, if lower).
    * @default 1000
    */
   readonly initialDelayMs?: number;
   /**
-   * How many of the latest readings the estimate is made from.
+   * How many readings each line is made from: the first and the latest ones.
    * @default 10
    */
   readonly samples?: number;
@@ -63,15 +66,22 @@ export interface EtaSchedule extends PollSchedule {
 }
 
 /**
- * A strategy that uses the progress the service reports: it estimates when the task will end from the progress
- * readings (a robust line through the latest `samples` readings: the median of their pairwise rates, so noise,
- * a stall or a jump moves it little) and how uncertain that is, jumps toward that moment, then asks every
- * `finalDelayMs` from a little before the estimated end to a little after it; a task still running well past
- * it is asked about less and less often. The estimate is trusted once progress has moved (by 0.05 over three
- * readings); its uncertainty assumes readings at least 2 % off.
+ * A strategy that uses the progress the service reports. From the progress readings it draws robust lines (the
+ * median of the readings' pairwise rates, so noise, a stall or a jump moves them little): a long one through
+ * the first and the latest readings, and a recent one from where progress last sped up (a queue wait that
+ * ended, a crawl that gave way to a rush). Where a line reaches 100 % is an estimated end, uncertain by the
+ * readings' own scatter around the line; the sooner of the two ends wins.
  *
- * Without usable progress it waits as {@link withBackoff} does. Server hints (Retry-After), retries of transient
- * errors, `maxConsecutiveErrors`, `maxWaitMs` and `startAtWait` work exactly as in `withBackoff`.
+ * It jumps toward that end, never further ahead than four times as far as its line's readings reach back
+ * (half as far while progress is under 30 %, or just after it sped up, and not at all while it stalls), then
+ * asks every `finalDelayMs` (at most 12 % of the estimated duration) around the estimated end, up to four times.
+ * After that window, and while progress stalls or sits at 100 % (the task finalises), it asks less and less
+ * often, each delay ×1.5 up to 12 % of the time waited: the end is still noticed within about an eighth of the
+ * task's duration.
+ *
+ * Until progress has risen (by 0.08 over three readings) it waits as a backoff (×1.5 from `initialDelayMs`, up
+ * to 10 s), so a service that reports no progress gets backoff timing. Server hints (Retry-After), retries of
+ * transient errors, `maxConsecutiveErrors`, `maxWaitMs` and `startAtWait` work exactly as in `withBackoff`.
  *
  * @throws TypeError naming the option, for an unknown option or a value out of range.
  *
@@ -101,50 +111,138 @@ function checkEta(fn: string, options: Partial<Omit<EtaSchedule, 'kind' | 'delay
   return { minDelayMs, maxDelayMs, finalDelayMs, initialDelayMs, samples, random };
 }
 
-/** Progress must have moved this much before it is trusted (the estimate's margin covers the rest of the noise). */
-const minProgressSpan = 0.05;
-/** How much each delay grows while progress stalls or the estimated end has passed. */
-const lateGrowth = 1.25;
+/**
+ * The numbers behind withEta's decisions, chosen by measuring on the workload family of `npm run bench
+ * efficiency` (steady, stalling then rushing, stepwise, S-shaped, queued, heavy-tailed, bimodal, noisy and
+ * finalising progress; see docs/benchmarks.md), not fitted to one of them.
+ */
+const tuned = Object.freeze({
+  /** The smallest scatter an estimate assumes, in progress. */
+  minScatter: 0.005,
+  /** The scatter assumed while a line has too few readings (under 4) to measure its own. */
+  priorScatter: 0.03,
+  /** A line is trusted once progress has risen this much along it. */
+  moved: 0.08,
+  /** Progress sped up when a reading is this many scatters (and at least `changeMin`) above the recent line. */
+  changeSigmas: 4,
+  changeMin: 0.04,
+  /** No hop further ahead than this many times the time the line's readings span... */
+  hopOfSpan: 4,
+  /** ...this many while progress is below `lowProgress` (a slow start may be a crawl before a rush)... */
+  lowHopOfSpan: 0.5,
+  lowProgress: 0.3,
+  /** ...and this many on a line of the two readings around a speed-up. */
+  freshHopOfSpan: 0.5,
+  /** A hop covers this share of the way to the dense window (the estimate sharpens on the way). */
+  hopShare: 0.8,
+  /** The dense window reaches this many spreads either side of the estimated end... */
+  margin: 1.25,
+  /** ...and is asked about at most this many times at the pace. */
+  windowPolls: 4,
+  /** Around the end, the pace is at most this share of the estimated duration: short tasks are asked faster. */
+  paceOfDuration: 0.12,
+  /** Late (past the first dense window, progress stalled, or finalising at 100 %), each delay grows by this... */
+  lateGrowth: 1.5,
+  /** ...up to this share of the time waited so far. */
+  lateOfElapsed: 0.12,
+  /** Without usable progress: the longest delay of the backoff (below the 15 s of a fixed slow poller). */
+  fallbackMaxMs: 10_000,
+});
+
+/** How much progress rose from the first point to the last. */
+const riseOf = (points: readonly ProgressPoint[]): number => (points.length < 2 ? 0 : points[points.length - 1]!.progress - points[0]!.progress);
 
 function etaDelays(this: EtaSchedule): DelayFunction {
   // Checked again: a copy of the schedule with a changed field delays by it.
   const { minDelayMs, maxDelayMs, finalDelayMs, initialDelayMs, samples, random } = checkEta('eta schedule', this);
-  const fallback = { initialDelayMs, factor: 1.5, maxDelayMs: Math.max(initialDelayMs, Math.min(30_000, maxDelayMs)), jitterMin: -0.1, jitterMax: 0.1 };
+  const fallback = {
+    initialDelayMs,
+    factor: 1.5,
+    maxDelayMs: Math.max(initialDelayMs, Math.min(tuned.fallbackMaxMs, maxDelayMs)),
+    jitterMin: -0.1,
+    jitterMax: 0.1,
+  };
   const clamp = (ms: number): number => Math.min(maxDelayMs, Math.max(minDelayMs, ms));
-  // Per subscription: the first progress point (a long baseline steadies the slope), the latest ones,
-  // whether the estimate is trusted yet, and how many delays have passed since the estimated end.
-  let first: ProgressPoint | undefined;
-  const latest: ProgressPoint[] = [];
+  // The scatter comes from the readings' residuals; a line of under four readings cannot measure its own.
+  const estimate = (points: readonly ProgressPoint[]): Estimate | undefined => etaOf(points, points.length < 4 ? tuned.priorScatter : tuned.minScatter);
+  // Per subscription. The long line: the first reading and the latest ones (a long baseline steadies the slope).
+  // The recent line: the readings since progress last sped up (a queue wait ended, a crawl gave way to a rush),
+  // `fresh` while it holds only the two readings around that change.
+  let start: number | undefined;
+  const long: ProgressPoint[] = [];
+  let recent: ProgressPoint[] = [];
+  let fresh = false;
   let trusted = false;
+  let full = 0;
   let late = 0;
+  let due: number | undefined;
+  let stalled = false;
+  let paced = 0;
+  const keep = (points: ProgressPoint[], point: ProgressPoint): void => {
+    points.push(point);
+    if (points.length > samples) points.splice(1, 1);
+  };
+  const record = (point: ProgressPoint): void => {
+    full = point.progress >= 1 ? full + 1 : 0;
+    const line = lineOf(recent);
+    const scatter = line !== undefined && recent.length >= 4 ? Math.max(tuned.minScatter, line.scatter) : tuned.priorScatter;
+    const previous = recent[recent.length - 1];
+    const above = line === undefined ? 0 : point.progress - (line.intercept + line.slope * point.at);
+    const change = Math.max(tuned.changeMin, tuned.changeSigmas * scatter);
+    // Stalled: no higher than either of the two readings before.
+    stalled = long.length >= 2 && long.slice(-2).every((before) => point.progress <= before.progress);
+    if (previous !== undefined && above > change) {
+      recent = [previous, point];
+      fresh = true;
+    } else {
+      keep(recent, point);
+      fresh = false;
+    }
+    keep(long, point);
+  };
   return (wait, reading, scheduler) => {
     const now = scheduler.now();
-    if (reading?.progress !== undefined) {
-      const point = { at: now, progress: reading.progress };
-      first ??= point;
-      latest.push(point);
-      if (latest.length > samples - 1) latest.shift();
+    start ??= now;
+    const waited = now - start;
+    if (reading?.progress !== undefined) record({ at: now, progress: reading.progress });
+    // The lines that can be trusted, each no further ahead than its readings reach back; the sooner end wins.
+    let eta: Estimate | undefined;
+    let reach = 0;
+    const consider = (points: readonly ProgressPoint[], times: number): void => {
+      if (riseOf(points) < tuned.moved) return;
+      trusted = true;
+      const candidate = estimate(points);
+      if (candidate !== undefined && (eta === undefined || candidate.at < eta.at)) {
+        eta = candidate;
+        reach = times * (now - points[0]!.at);
+      }
+    };
+    const low = (long[long.length - 1]?.progress ?? 0) < tuned.lowProgress;
+    if (long.length >= 3) consider(long, low ? tuned.lowHopOfSpan : tuned.hopOfSpan);
+    if (recent.length < long.length && (fresh || recent.length >= 3)) {
+      consider(recent, fresh ? tuned.freshHopOfSpan : low ? tuned.lowHopOfSpan : tuned.hopOfSpan);
     }
-    const points = first !== undefined && latest[0] !== first ? [first, ...latest] : latest;
-    // Trust the progress once it has moved clearly beyond reading noise, over three readings; from then on
-    // the wait follows the estimate.
-    if (!trusted && points.length >= 3 && points[points.length - 1]!.progress - first!.progress >= minProgressSpan) trusted = true;
     if (!trusted) return backoffDelay(fallback, wait, random);
-    const eta = etaOf(points);
-    // Progress that stopped going up: ask less and less often until it moves again.
-    if (eta === undefined) return clamp(finalDelayMs * Math.pow(lateGrowth, ++late));
-    // Ask densely from a little before the estimated end (by its uncertainty) to a little after it; before
-    // that, jump toward it, never further ahead than three times as far as the readings reach back.
-    const margin = Math.max(minDelayMs, 1.25 * eta.spread);
-    if (now < eta.at - margin) {
-      // Cover most of the way (the estimate sharpens on the way), and no hop shorter than the dense pace.
-      const hop = Math.min(0.8 * (eta.at - margin - now), 3 * (now - first!.at));
-      return clamp(Math.max(finalDelayMs, hop));
+    // Late: each delay grows, up to a share of the time waited, so the end is still noticed within about
+    // that share of the task's duration.
+    const later = (base: number): number => clamp(Math.min(base * Math.pow(tuned.lateGrowth, ++late), Math.max(base, tuned.lateOfElapsed * waited)));
+    // Progress that stopped going up: no line says when it ends.
+    if (eta === undefined) return later(finalDelayMs);
+    const found: Estimate = eta;
+    const pace = Math.min(finalDelayMs, Math.max(minDelayMs, tuned.paceOfDuration * (found.at - start)));
+    const margin = Math.max(minDelayMs, tuned.margin * found.spread);
+    // Before the dense window around the estimated end (by its uncertainty), jump toward it; in it, ask at the
+    // pace until the window first entered has passed: an estimate that keeps slipping does not keep the pace,
+    // nor does progress at 100 % twice (the task is finalising, and nothing tells for how long).
+    const hop = now < found.at - margin ? Math.min(tuned.hopShare * (found.at - margin - now), reach) : 0;
+    if (due === undefined || now < due) {
+      // Progress that stalls may end in a rush at any time: no jump ahead while it does.
+      if (hop > pace) return stalled ? later(pace) : clamp(hop);
+      due ??= found.at + margin;
+      if (full < 2 && paced++ < tuned.windowPolls) return clamp(pace);
     }
-    if (now < eta.at + margin) {
-      late = 0;
-      return clamp(finalDelayMs);
-    }
-    return clamp(finalDelayMs * Math.pow(lateGrowth, ++late));
+    // Past that window (or after its last request at the pace) the estimate has slipped, or the task
+    // finalises: slower and slower.
+    return later(pace);
   };
 }
