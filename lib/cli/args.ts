@@ -25,9 +25,14 @@ export function usageErrorText(command: string | undefined, message: string): st
 /** The options of a command, as node:util's parseArgs takes them. */
 export type OptionSpecs = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string }>>;
 
+/** What the options `O` hold once read: a string, a list of strings (`multiple`), true, or nothing when not given. */
+export type OptionValues<O extends OptionSpecs> = {
+  readonly [K in keyof O]?: O[K] extends { readonly multiple: true } ? string[] : O[K]['type'] extends 'string' ? string : boolean;
+};
+
 /** A command line read by {@link readCommandLine}. */
-export interface CommandLine {
-  readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+export interface CommandLine<O extends OptionSpecs> {
+  readonly values: OptionValues<O>;
   readonly positionals: readonly string[];
 }
 
@@ -37,8 +42,9 @@ export interface CommandLine {
  * {@link UsageError} that says in the command's own words what was wrong. The parser's errors are told apart
  * by their `code`, and the argument at fault is found from the parser's tokens, never from its message.
  */
-export function readCommandLine(argv: readonly string[], options: OptionSpecs, allowPositionals: boolean): CommandLine | 'help' {
-  const all = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+export function readCommandLine<O extends OptionSpecs>(argv: readonly string[], options: O, allowPositionals: boolean): CommandLine<O> | 'help' {
+  // Typed as the plain option specs: the values are typed from `O` below.
+  const all: OptionSpecs = { ...options, help: { type: 'boolean', short: 'h' } };
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: all, strict: true, allowPositionals });
@@ -48,8 +54,8 @@ export function readCommandLine(argv: readonly string[], options: OptionSpecs, a
     if (tokens.some((token) => token.kind === 'option' && token.name === 'help')) return 'help';
     throw new UsageError(parserFault((error as { code?: unknown }).code, tokens, all));
   }
-  if (parsed.values.help === true) return 'help';
-  return { values: parsed.values, positionals: parsed.positionals };
+  if ((parsed.values as Record<string, unknown>).help === true) return 'help';
+  return { values: parsed.values as OptionValues<O>, positionals: parsed.positionals };
 }
 
 type Token = ReturnType<typeof parseArgs>['tokens'] extends readonly (infer T)[] | undefined ? T : never;

@@ -1,6 +1,6 @@
 import { hostNameOf } from '../testing/control-hosts.js';
 import { startTaskServer } from '../testing/task-server.js';
-import { exitCodeLines, readCommandLine, UsageError, usageErrorText, type ExitCodes } from './args.js';
+import { exitCodeLines, readCommandLine, UsageError, usageErrorText, type ExitCodes, type OptionValues } from './args.js';
 import type { CliIo } from './io.js';
 
 /** How `poll-task serve` ends: its exit codes and what each means (its help lists them). */
@@ -25,16 +25,19 @@ Options:
 
 ${exitCodeLines(serveExitCodes)}`;
 
+/** The options of `poll-task serve`, but --help. */
+const serveOptions = { port: { type: 'string' }, host: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true } } as const;
+
 /** `poll-task serve`: runs the simulator until interrupted; resolves with the exit code. */
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: { port?: string; host?: string; 'allowed-host'?: string[] };
+  let values: OptionValues<typeof serveOptions>;
   try {
-    const line = readCommandLine(argv, { port: { type: 'string' }, host: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true } }, false);
+    const line = readCommandLine(argv, serveOptions, false);
     if (line === 'help') {
       io.stdout.write(`${serveUsage}\n`);
       return 0;
     }
-    values = line.values as typeof values;
+    values = line.values;
     if (values.port !== undefined && !(/^\d+$/.test(values.port) && Number(values.port) <= 65535)) {
       throw new UsageError(`--port takes a port number, not ${JSON.stringify(values.port)}.`);
     }

@@ -105,14 +105,10 @@ const watchOptions = {
   'message-path': { type: 'string' },
 } as const;
 
-/** What the options of {@link watchOptions} hold once read. */
-type WatchValues = { readonly [K in keyof typeof watchOptions]?: (typeof watchOptions)[K] extends { multiple: true } ? string[] : (typeof watchOptions)[K]['type'] extends 'string' ? string : boolean };
-
 function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
   const line = readCommandLine(argv, watchOptions, true);
   if (line === 'help') return 'help';
-  const values = line.values as WatchValues;
-  const { positionals } = line;
+  const { values, positionals } = line;
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'give the task\'s status URL.' : `give one status URL, not ${positionals.length} arguments.`);
   }

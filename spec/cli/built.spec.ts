@@ -181,6 +181,13 @@ describe('the built poll-task command', () => {
     expect(row('Kriging')?.slice(0, 3)).toEqual(['Kriging', 'Seequent Evo', 'succeeded']);
     expect(row('Model training')?.slice(0, 3)).toEqual(['Model training', 'Deep Intelligence', 'succeeded']);
     expect(row('Render frame 12')?.slice(0, 3)).toEqual(['Render frame 12', 'Deadline Cloud', 'canceled']);
+    // Elsewhere than a terminal, a line per change; a task's last line ends with its end, a failed one short of 100 %.
+    const changes = plain(run.stdout).split('\n').filter((line) => line.startsWith('['));
+    const lastChange = (name: string) => changes.filter((line) => line.includes(`] ${name} `)).at(-1)!;
+    expect(lastChange('Company merge')).toMatch(/ failed +(\d+)% +failed$/);
+    expect(Number(/ (\d+)% /.exec(lastChange('Company merge'))![1])).toBeLessThan(100);
+    expect(lastChange('Render frame 12')).toMatch(/ canceled$/);
+    expect(lastChange('Sequence import')).toMatch(/ succeeded$/);
     expect(run.stdout).toMatch(/The server saw \d+ requests \(3 answered with an injected fault and retried\); at most [123] waited for an answer at once/);
   }, 70_000);
 });
