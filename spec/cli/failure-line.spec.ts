@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { jsonDialect } from '../../lib/cli/json-dialect.js';
 import { runCli } from '../../lib/cli/run-cli.js';
@@ -48,6 +50,22 @@ describe('the JSON error line of a failed task', () => {
         exitCode: 1,
       });
       expect(fake.out()).not.toContain('error.failure');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('is the line docs/cli.md shows, for the failure it shows', async () => {
+    const documented = readFileSync(resolve(__dirname, '../../docs/cli.md'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('{"event":"error","kind":"task-failed"'));
+    const shown = JSON.parse(documented!) as ErrorLine;
+    const sim = await startTaskServer();
+    try {
+      const task = sim.create('evo', { reads: 2, outcome: 'failed', failure: { code: shown.failure!.code!, message: shown.failure!.message! } });
+      const fake = fakeIo();
+      expect(await runCli(['watch', task.url, '--dialect', 'evo', '--interval', '1ms'], fake.io)).toBe(shown.exitCode);
+      expect(fake.out().trim().split('\n').at(-1)).toBe(documented);
     } finally {
       await sim.close();
     }
