@@ -1,25 +1,46 @@
-import { parseArgs } from 'node:util';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTaskPoller } from '../combine/task-poller.js';
 import { pollAll$ } from '../combine/poll-all.js';
 import type { Outcome } from '../core/outcome.js';
-import { isPollTaskError } from '../errors.js';
 import { cancelOnUnsubscribe } from '../operators/cancel-on-unsubscribe.js';
 import { isTerminalStatus, type TaskSnapshot } from '../snapshot.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { simulatedSource } from '../testing/simulated-source.js';
 import { startTaskServer, type SimTask, type SimTaskSpec, type TaskServer } from '../testing/task-server.js';
 import { sleep } from '../core/clock.js';
-import { formatMs } from './args.js';
+import { exitCodeLines, formatMs, readCommandLine, usageErrorText, UsageError, type ExitCodes } from './args.js';
+import { endStateOf, endWord, useColour, type EndState } from './end-state.js';
 import type { CliIo } from './io.js';
 
-export const demoUsage = `Usage: poll-task demo [--help]
+/** When the render's watcher leaves, and the render is cancelled on its service. */
+const renderLeavesAfterMs = 3000;
+
+/** The demo poller's longest wait between two polls of a task. */
+const maxDelayMs = 1000;
+
+/** How `poll-task demo` ends: its exit codes and what each means (its help lists them). */
+export const demoExitCodes: ExitCodes = [
+  [0, 'the demo ran to its summary (one of its tasks fails and one is canceled, as the demo means them to)'],
+  [2, 'usage error'],
+  [4, 'the demo could not run (the simulator could not start), or any other error (said in one line)'],
+];
+
+/**
+ * How long the demo takes, as its help and docs/cli.md say it: its longest task's run, and up to a second more
+ * for the poll that sees it end (the poller asks at most a second apart).
+ */
+export const demoDuration = `about ${Math.ceil(Math.max(...demoTasks().map((task) => task.runsMs)) / 1000) + 1} seconds`;
+
+/** The help of `poll-task demo`. */
+export const demoUsage = `Usage: poll-task demo [-h | --help]
 
 Starts the task simulator on a free port of 127.0.0.1 and waits for five tasks of the five services at once:
 one succeeds, one fails, one is slow, one sits behind a flaky network (503 with Retry-After, a reset
-connection), and one is cancelled on its service when its watcher leaves. Ends with a summary. Takes about
-fifteen seconds.`;
+connection), and one is cancelled on its service when its watcher leaves. Ends with a summary. Takes
+${demoDuration}.
+
+${exitCodeLines(demoExitCodes)}`;
 
 /** One task of the demo: what it is, how the simulator runs it, and what happened. */
 interface DemoTask {
@@ -27,38 +48,47 @@ interface DemoTask {
   readonly service: string;
   readonly spec: SimTaskSpec & { readonly dialect: SimTask['dialect'] };
   readonly story: string;
+  /** How long the task runs before it ends: its duration, or until it is cancelled. */
+  readonly runsMs: number;
   task?: SimTask;
   snapshot?: TaskSnapshot;
+  /** The progress of its last reading before the end, in percent: where its bar stops unless it succeeded. */
+  reached: number;
   polls: number;
-  outcome?: string;
+  outcome?: EndState;
   endedAt?: number;
 }
 
 function demoTasks(): DemoTask[] {
-  const make = (name: string, service: string, spec: DemoTask['spec'], story: string): DemoTask => ({ name, service, spec, story, polls: 0 });
+  const make = (name: string, service: string, spec: DemoTask['spec'], story: string, runsMs = spec.durationMs ?? 0): DemoTask => ({
+    name,
+    service,
+    spec,
+    story,
+    runsMs,
+    reached: 0,
+    polls: 0,
+  });
   return [
     make('Sequence import', 'Benchling', { dialect: 'benchling', durationMs: 2500, result: { imported: 42 } }, 'succeeds'),
     make('Company merge', 'Affinity', { dialect: 'affinity', durationMs: 2000, outcome: 'failed', failure: { code: 'MERGE_CONFLICT', message: 'the duplicate has open deals' } }, 'fails'),
     make('Kriging', 'Seequent Evo', { dialect: 'evo', durationMs: 9000, subtasks: ['load data', 'krige', 'write grid'], result: { cells: 250_000 } }, 'is slow'),
     make('Model training', 'Deep Intelligence', { dialect: 'deepint', durationMs: 4000, subtasks: ['prepare', 'train', 'evaluate'] }, 'has a flaky network'),
-    make('Render frame 12', 'Deadline Cloud', { dialect: 'deadline', durationMs: 60_000 }, 'is cancelled when its watcher leaves'),
+    make('Render frame 12', 'Deadline Cloud', { dialect: 'deadline', durationMs: 60_000 }, 'is cancelled when its watcher leaves', renderLeavesAfterMs + maxDelayMs),
   ];
 }
 
 /** How a task ended, in a word. */
-function outcomeOf(outcome: Outcome<unknown>): string {
-  if (outcome.ok) return 'succeeded';
-  if (!isPollTaskError(outcome.error)) return 'error';
-  switch (outcome.error.kind) {
-    case 'task-failed':
-      return 'failed';
-    case 'task-canceled':
-      return 'canceled';
-    case 'timeout':
-      return 'timed out';
-    default:
-      return outcome.error.kind;
-  }
+function outcomeOf(outcome: Outcome<unknown>): EndState {
+  return outcome.ok ? 'succeeded' : endStateOf(outcome.error);
+}
+
+/**
+ * What a task's bar shows: full once it succeeded; otherwise the progress of its last reading before the end,
+ * so a task that failed or was canceled is never drawn as a full bar (a service may count failed steps as done).
+ */
+export function barOf(task: { readonly outcome?: EndState; readonly reached: number }): number {
+  return task.outcome === 'succeeded' ? 100 : task.reached;
 }
 
 /** Shows the tasks while they run: bars on a terminal, one line per change elsewhere. */
@@ -69,13 +99,15 @@ interface Board {
 
 function lineBoard(io: CliIo, startedAt: number): Board {
   const shown = new Map<string, string>();
+  const colour = useColour(io.stdout, io.env);
   return {
     update(task) {
       const s = task.snapshot;
       if (s === undefined) return;
-      const percent = s.progress === undefined ? '' : ` ${String(Math.round(s.progress * 100)).padStart(3)}%`;
+      const percent = s.progress === undefined ? '' : ` ${String(barOf(task)).padStart(3)}%`;
       const detail = s.subtask ?? s.message;
-      const line = `${task.name.padEnd(16)} ${task.service.padEnd(18)} ${s.vendorStatus}${percent}${detail === undefined ? '' : `  ${detail}`}`;
+      const end = task.outcome === undefined ? '' : `  ${endWord(task.outcome, colour)}`;
+      const line = `${task.name.padEnd(16)} ${task.service.padEnd(18)} ${s.vendorStatus}${percent}${detail === undefined ? '' : `  ${detail}`}${end}`;
       if (shown.get(task.name) === line) return;
       shown.set(task.name, line);
       io.stdout.write(`[${formatMs(performance.now() - startedAt).padStart(6)}] ${line}\n`);
@@ -85,6 +117,7 @@ function lineBoard(io: CliIo, startedAt: number): Board {
 }
 
 function barBoard(io: CliIo, tasks: readonly DemoTask[]): Board {
+  const colour = useColour(io.stdout, io.env);
   const multi = new MultiBar({
     stream: io.stdout as NodeJS.WritableStream,
     format: '{name} {bar} {percentage}% | {status}',
@@ -100,9 +133,8 @@ function barBoard(io: CliIo, tasks: readonly DemoTask[]): Board {
       const s = task.snapshot;
       if (s === undefined) return;
       const detail = s.subtask ?? s.message;
-      const done = task.outcome === 'succeeded';
-      bars.get(task.name)?.update(done ? 100 : Math.round((s.progress ?? 0) * 100), {
-        status: `${task.outcome ?? s.vendorStatus}${detail === undefined || task.outcome !== undefined ? '' : ` · ${detail}`}`,
+      bars.get(task.name)?.update(barOf(task), {
+        status: task.outcome === undefined ? `${s.vendorStatus}${detail === undefined ? '' : ` · ${detail}`}` : `${endWord(task.outcome, colour)} · ${s.vendorStatus}`,
       });
     },
     stop() {
@@ -142,16 +174,15 @@ function summary(tasks: readonly DemoTask[], sim: TaskServer, startedAt: number)
 
 /** `poll-task demo`: the five services at once against the embedded simulator; resolves with the exit code. */
 export async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
-  let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { help: { type: 'boolean' } } }));
+    if (readCommandLine(argv, {}, false) === 'help') {
+      io.stdout.write(`${demoUsage}\n`);
+      return 0;
+    }
   } catch (error) {
-    io.stderr.write(`poll-task demo: ${(error as Error).message}\n\n${demoUsage}\n`);
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(usageErrorText('demo', error.message));
     return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${demoUsage}\n`);
-    return 0;
   }
 
   // Answers take 50 ms, as a real service's do, so the poller's budget shows in the server's count.
@@ -168,13 +199,14 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
 
   io.stdout.write(`poll-task demo: a task simulator runs on ${sim.url}; five tasks of five services, watched at once.\n\n`);
   const board = io.stdout.isTTY === true ? barBoard(io, tasks) : lineBoard(io, startedAt);
-  const poller = createTaskPoller({ strategy: withBackoff({ initialDelayMs: 250, factor: 1.5, maxDelayMs: 1000 }), maxConcurrentRequests: 3 });
+  const poller = createTaskPoller({ strategy: withBackoff({ initialDelayMs: 250, factor: 1.5, maxDelayMs }), maxConcurrentRequests: 3 });
   const record = (demo: DemoTask, snapshot: TaskSnapshot, polls: number): void => {
     demo.snapshot = snapshot;
+    if (!isTerminalStatus(snapshot.runStatus)) demo.reached = Math.round((snapshot.progress ?? 0) * 100);
     demo.polls = polls;
     board.update(demo);
   };
-  const end = (demo: DemoTask, outcome: string): void => {
+  const end = (demo: DemoTask, outcome: EndState): void => {
     demo.outcome = outcome;
     demo.endedAt = performance.now();
     board.update(demo);
@@ -190,7 +222,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
             const demo = batch.find((d) => d.task!.url === event.task.id)!;
             if (event.snapshot !== undefined) record(demo, event.snapshot, event.snapshot.polls);
             // A terminal snapshot ends that task now; the batch's result comes when all have ended.
-            if (event.snapshot !== undefined && isTerminalStatus(event.snapshot.runStatus) && demo.endedAt === undefined) end(demo, event.snapshot.runStatus);
+            if (event.snapshot !== undefined && isTerminalStatus(event.snapshot.runStatus) && demo.endedAt === undefined) end(demo, event.snapshot.runStatus as EndState);
             return;
           }
           event.results.forEach((outcome, i) => {
@@ -214,7 +246,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
         record(render, event.snapshot, firstLoopPolls);
       });
     const renderDone = new Promise<void>((resolve) => {
-      void sleep(3000).then(() => {
+      void sleep(renderLeavesAfterMs).then(() => {
         watcher.unsubscribe();
         poller.watch(renderSource).subscribe({
           next: (event) => record(render, event.snapshot, firstLoopPolls + event.snapshot.polls),

@@ -1,3 +1,5 @@
+import { packageVersion } from './version.js';
+
 /** Where the command writes, and what it reads from its surroundings: the process, or a test's stand-ins. */
 export interface CliIo {
   readonly stdout: CliStream;
@@ -9,6 +11,8 @@ export interface CliIo {
    * returns a function that unregisters it.
    */
   onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
+  /** The installed package's version, for `--version`; undefined when it cannot be found. */
+  version(): string | undefined;
 }
 
 /** The signals the command handles: Ctrl-C (exit 130) and SIGTERM (exit 143). */
@@ -27,6 +31,8 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    // The running script is the bin (dist/cjs/cli/main.js, or dist/esm's): its package.json says the version.
+    version: () => (process.argv[1] === undefined ? undefined : packageVersion(process.argv[1])),
     onInterrupt(handler) {
       const onSigint = (): void => handler('SIGINT');
       const onSigterm = (): void => handler('SIGTERM');

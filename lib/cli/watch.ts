@@ -1,25 +1,38 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { interval, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
-import { isPollTaskError, type PollTaskError } from '../errors.js';
+import { isPollTaskError, TaskCanceledError, TaskFailedError, type PollTaskError } from '../errors.js';
 import type { TaskEvent } from '../events.js';
 import { affinity, benchling, deadline, deepint, evo, evoJob, httpTask, type Dialect } from '../http/index.js';
 import { excerpt } from '../util/excerpt.js';
+import { isTerminalStatus } from '../snapshot.js';
 import { planOfStrategy } from '../core/plan.js';
 import { pollStrategy } from '../strategies/poll-strategy.js';
 import { timeoutAfter } from '../operators/timeout-after.js';
 import { pollTask$ } from '../core/poll-task.js';
-import type { TaskSnapshot } from '../snapshot.js';
+import type { TaskFailure, TaskSnapshot } from '../snapshot.js';
 import type { TaskSource } from '../task-source.js';
 import type { PollStrategy } from '../strategies/poll-strategy.js';
 import { withBackoff } from '../strategies/with-backoff.js';
 import { withInterval } from '../strategies/with-interval.js';
-import { formatMs, parseBackoff, parseDuration, parseHeaders, UsageError } from './args.js';
+import { exitCodeLines, formatMs, parseBackoff, parseDuration, parseHeaders, readCommandLine, UsageError, usageErrorText, type ExitCodes } from './args.js';
+import { endStateOf, endWord, useColour, type EndState } from './end-state.js';
 import type { CliIo, InterruptSignal } from './io.js';
 import { jsonDialect } from './json-dialect.js';
 import { nextPollClock } from './next-poll.js';
 
+/** How `poll-task watch` ends: its exit codes and what each means (its help lists them). */
+export const watchExitCodes: ExitCodes = [
+  [0, 'the task succeeded; the result was printed or written to --result-out'],
+  [1, 'the task failed or was canceled on its service'],
+  [2, 'usage error'],
+  [3, '--timeout ran out'],
+  [4, 'the service could not be read or answered something unreadable, the result could not be written, or any other error (said in one line)'],
+  [130, 'interrupted by Ctrl-C (SIGINT)'],
+  [143, 'terminated by SIGTERM'],
+];
+
+/** The help of `poll-task watch`. */
 export const watchUsage = `Usage: poll-task watch <status-url> --dialect <benchling|affinity|evo|deepint|deadline|json> [options]
 
 Polls the task at <status-url> until it ends.
@@ -35,7 +48,7 @@ Options:
                            (a second Ctrl-C exits at once, without waiting for the cancel)
   --json                   one JSON line per event, also on a terminal (always when the output is not a terminal)
   --result-out <file>      write the result to <file> instead of printing it
-  --help                   this text
+  -h, --help               this text
 
 For --dialect json (any other JSON task API):
   --status-path <path>     where the status word is, as a dotted path, e.g. job.state (required)
@@ -43,10 +56,11 @@ For --dialect json (any other JSON task API):
   --progress-path <path>   where the progress is, e.g. job.percent
   --progress-scale <n>     what progress counts up to: 100 (percent, default) or 1 (fraction)
   --result-path <path>     where the result is (default: the whole answer)
+  --message-path <path>    where a failed task's message is, e.g. job.error.text
 
 Durations: 500ms, 2s, 1.5s, 10m, 1h.
-Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error
-(or any other error, said in one line), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
+
+${exitCodeLines(watchExitCodes)}`;
 
 const dialects: Readonly<Record<string, Dialect>> = { benchling, affinity, evo, deepint, deadline };
 
@@ -73,60 +87,53 @@ interface WatchPlan {
   readonly nextIn: () => number | undefined;
 }
 
+/** The options of `poll-task watch`, but --help. */
+const watchOptions = {
+  dialect: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  interval: { type: 'string' },
+  backoff: { type: 'string' },
+  timeout: { type: 'string' },
+  'cancel-on-interrupt': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'result-out': { type: 'string' },
+  'status-path': { type: 'string' },
+  'status-map': { type: 'string' },
+  'progress-path': { type: 'string' },
+  'progress-scale': { type: 'string' },
+  'result-path': { type: 'string' },
+  'message-path': { type: 'string' },
+} as const;
+
 function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dialect: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        interval: { type: 'string' },
-        backoff: { type: 'string' },
-        timeout: { type: 'string' },
-        'cancel-on-interrupt': { type: 'boolean' },
-        json: { type: 'boolean' },
-        'result-out': { type: 'string' },
-        'status-path': { type: 'string' },
-        'status-map': { type: 'string' },
-        'progress-path': { type: 'string' },
-        'progress-scale': { type: 'string' },
-        'result-path': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, watchUsage);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
+  const line = readCommandLine(argv, watchOptions, true);
+  if (line === 'help') return 'help';
+  const { values, positionals } = line;
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'give the task\'s status URL.' : `give one status URL, not ${positionals.length} arguments.`, watchUsage);
+    throw new UsageError(positionals.length === 0 ? 'give the task\'s status URL.' : `give one status URL, not ${positionals.length} arguments.`);
   }
   const url = positionals[0]!;
   const name = values.dialect;
-  if (name === undefined) throw new UsageError('--dialect is required: benchling, affinity, evo, deepint, deadline or json.', watchUsage);
+  if (name === undefined) throw new UsageError('--dialect is required: benchling, affinity, evo, deepint, deadline or json.');
   if (name !== 'json' && dialects[name] === undefined) {
-    throw new UsageError(`unknown dialect ${JSON.stringify(name)}; use benchling, affinity, evo, deepint, deadline or json.`, watchUsage);
+    throw new UsageError(`unknown dialect ${JSON.stringify(name)}; use benchling, affinity, evo, deepint, deadline or json.`);
   }
-  const jsonOnly = ['status-path', 'status-map', 'progress-path', 'progress-scale', 'result-path'] as const;
+  const jsonOnly = ['status-path', 'status-map', 'progress-path', 'progress-scale', 'result-path', 'message-path'] as const;
   if (name !== 'json') {
     const stray = jsonOnly.find((option) => values[option] !== undefined);
-    if (stray !== undefined) throw new UsageError(`--${stray} goes with --dialect json only.`, watchUsage);
+    if (stray !== undefined) throw new UsageError(`--${stray} goes with --dialect json only.`);
   }
-  if (values.interval !== undefined && values.backoff !== undefined) throw new UsageError('give --interval or --backoff, not both.', watchUsage);
+  if (values.interval !== undefined && values.backoff !== undefined) throw new UsageError('give --interval or --backoff, not both.');
 
-  const headers = parseHeaders(values.header ?? [], io.env, watchUsage);
+  const headers = parseHeaders(values.header ?? [], io.env);
   let source: TaskSource<unknown>;
   try {
     if (name === 'json') {
       if (values['status-path'] === undefined || values['status-map'] === undefined) {
-        throw new UsageError('--dialect json needs --status-path and --status-map, e.g. --status-path state --status-map WORKING=running,DONE=succeeded,BROKEN=failed.', watchUsage);
+        throw new UsageError('--dialect json needs --status-path and --status-map, e.g. --status-path state --status-map WORKING=running,DONE=succeeded,BROKEN=failed.');
       }
       const scale = values['progress-scale'] === undefined ? 100 : Number(values['progress-scale']);
-      if (!(scale > 0)) throw new UsageError(`--progress-scale takes a positive number (100 for percent, 1 for fractions), not ${JSON.stringify(values['progress-scale'])}.`, watchUsage);
+      if (!(scale > 0)) throw new UsageError(`--progress-scale takes a positive number (100 for percent, 1 for fractions), not ${JSON.stringify(values['progress-scale'])}.`);
       const dialect = jsonDialect(
         {
           statusPath: values['status-path'],
@@ -134,8 +141,8 @@ function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
           progressScale: scale,
           ...(values['progress-path'] === undefined ? {} : { progressPath: values['progress-path'] }),
           ...(values['result-path'] === undefined ? {} : { resultPath: values['result-path'] }),
+          ...(values['message-path'] === undefined ? {} : { messagePath: values['message-path'] }),
         },
-        watchUsage,
       );
       source = httpTask({ url, dialect, headers });
     } else if (name === 'evo') {
@@ -145,14 +152,14 @@ function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (error instanceof TypeError || (isPollTaskError(error) && error.kind === 'unsafe-url')) throw new UsageError((error as Error).message, watchUsage);
+    if (error instanceof TypeError || (isPollTaskError(error) && error.kind === 'unsafe-url')) throw new UsageError((error as Error).message);
     throw error;
   }
 
   const clock = nextPollClock();
   let strategy: PollStrategy;
-  if (values.interval !== undefined) strategy = withInterval(parseDuration(values.interval, '--interval', watchUsage), { scheduler: clock.scheduler });
-  else if (values.backoff !== undefined) strategy = withBackoff({ ...parseBackoff(values.backoff, watchUsage), scheduler: clock.scheduler });
+  if (values.interval !== undefined) strategy = withInterval(parseDuration(values.interval, '--interval'), { scheduler: clock.scheduler });
+  else if (values.backoff !== undefined) strategy = withBackoff({ ...parseBackoff(values.backoff), scheduler: clock.scheduler });
   else {
     // The service's default waiting, on the clock that tells when the next poll is due.
     const plan = planOfStrategy(source.defaultStrategy);
@@ -160,7 +167,7 @@ function plan(argv: readonly string[], io: CliIo): WatchPlan | 'help' {
   }
 
   let stream = pollTask$(source, strategy);
-  if (values.timeout !== undefined) stream = stream.pipe(timeoutAfter(parseDuration(values.timeout, '--timeout', watchUsage)));
+  if (values.timeout !== undefined) stream = stream.pipe(timeoutAfter(parseDuration(values.timeout, '--timeout')));
   return {
     source,
     stream,
@@ -176,7 +183,11 @@ interface Display {
   event(event: TaskEvent<unknown>): void;
   /** Writes a JSON line (JSON mode) after the event lines before it. */
   line(fields: Record<string, unknown>, to?: 'stdout' | 'stderr'): void;
-  stop(): void;
+  /**
+   * Stops the live display; a bar draws itself one last time, saying how the wait ended, with the status of
+   * `final`, the reading that ended it, when there was one.
+   */
+  stop(end: EndState, final?: TaskSnapshot): void;
 }
 
 function snapshotFields(snapshot: TaskSnapshot): Record<string, unknown> {
@@ -217,10 +228,16 @@ function jsonDisplay(io: CliIo, nextIn: () => number | undefined): Display {
 
 function ttyDisplay(io: CliIo, nextIn: () => number | undefined, now: () => number): Display {
   const startedAt = now();
+  const colour = useColour(io.stdout, io.env);
   let last: TaskSnapshot | undefined;
+  // The progress of the last reading before the end: a task that did not succeed is drawn where it got to,
+  // never as a full bar, even when its last answer counted all its steps (failed ones too) as done.
+  let reached = 0;
   const bar = new SingleBar({
     stream: io.stdout as NodeJS.WritableStream,
-    format: '{bar} {percentage}% | {status}{detail} | {elapsed} | {next}',
+    // While it runs: `{end}` is empty and `{next}` says when the next poll goes out. At the end `{end}` is the
+    // end's word, first after the percentage so a narrow terminal still shows it, and `{next}` is empty.
+    format: '{bar} {percentage}% | {end}{status}{detail} | {elapsed}{next}',
     hideCursor: true,
     clearOnComplete: false,
     barsize: 24,
@@ -233,26 +250,47 @@ function ttyDisplay(io: CliIo, nextIn: () => number | undefined, now: () => numb
       status: last === undefined ? 'waiting for the first answer' : excerpt(last.vendorStatus),
       detail: last?.subtask !== undefined ? ` · ${excerpt(last.subtask)}` : last?.message !== undefined ? ` · ${excerpt(last.message)}` : '',
       elapsed: formatMs(now() - startedAt),
-      next: next === undefined ? 'asking…' : `next poll in ${formatMs(next)}`,
+      next: next === undefined ? ' | asking…' : ` | next poll in ${formatMs(next)}`,
+      end: '',
     };
   };
   bar.start(100, 0, payload());
-  const ticker: Subscription = interval(250).subscribe(() => bar.update(Math.round((last?.progress ?? 0) * 100), payload()));
+  const ticker: Subscription = interval(250).subscribe(() => bar.update(reached, payload()));
   return {
     event(event) {
       last = event.snapshot;
-      bar.update(Math.round((last.progress ?? 0) * 100), payload());
+      if (!isTerminalStatus(last.runStatus)) reached = Math.round((last.progress ?? 0) * 100);
+      bar.update(reached, payload());
     },
     line(fields, to = 'stdout') {
       io[to].write(`${JSON.stringify(fields)}\n`);
     },
-    stop() {
+    stop(end, final) {
       if (ticker.closed) return;
       ticker.unsubscribe();
-      bar.update(Math.round((last?.progress ?? 0) * 100), { ...payload(), next: 'done' });
+      if (final !== undefined) last = final;
+      bar.update(end === 'succeeded' ? 100 : reached, { ...payload(), end: `${endWord(end, colour)} · `, next: '' });
       bar.stop();
     },
   };
+}
+
+/** A failure's code and message as the command shows them: quoted at most 200 characters long, on one line. */
+function failureFields(failure: TaskFailure): { code?: string; message?: string } {
+  return {
+    ...(failure.code === undefined ? {} : { code: excerpt(failure.code) }),
+    ...(failure.message === undefined ? {} : { message: excerpt(failure.message) }),
+  };
+}
+
+/**
+ * What the command says of a failed task: the service's code and words, and what to do. The library's own message
+ * points at the error's `failure` field, which a user of the command cannot see; this one quotes it.
+ */
+function failedMessage(failure: { code?: string; message?: string }): string {
+  const code = failure.code === undefined ? '' : ` with code ${failure.code}`;
+  const text = failure.message === undefined ? 'the service gave no reason' : `"${failure.message}"`;
+  return `The task failed on the service${code}: ${text}. Start a new task once the cause is fixed.`;
 }
 
 /** The exit code for a signal: 128 + its number, as a shell reports a process the signal ended. */
@@ -302,7 +340,7 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
     watch = plan(argv, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`poll-task watch: ${error.message}\n\n${error.usage}\n`);
+    io.stderr.write(usageErrorText('watch', error.message));
     return 2;
   }
   if (watch === 'help') {
@@ -328,7 +366,7 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
         display.event(event);
         if (event.type !== 'result') return;
         succeeded = true;
-        display.stop();
+        display.stop('succeeded');
         const summary = `Succeeded after ${event.snapshot.polls} polls in ${formatMs(event.snapshot.elapsedMs)}.`;
         const text = `${JSON.stringify(event.result, null, 2) ?? 'null'}\n`;
         if (resultOut === undefined) {
@@ -350,12 +388,13 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
         );
       },
       error(error: unknown) {
-        display.stop();
+        display.stop(endStateOf(error), error instanceof TaskFailedError || error instanceof TaskCanceledError ? error.snapshot : undefined);
         const code = exitCodeOf(error);
-        const message = error instanceof Error ? error.message : excerpt(error);
+        const failure = error instanceof TaskFailedError ? failureFields(error.failure) : undefined;
+        const message = failure !== undefined ? failedMessage(failure) : error instanceof Error ? error.message : excerpt(error);
         if (json) {
           const kind = isPollTaskError(error) ? (error as PollTaskError).kind : 'error';
-          display.line({ event: 'error', kind, message, exitCode: code });
+          display.line({ event: 'error', kind, message, ...(failure === undefined ? {} : { failure }), exitCode: code });
         } else {
           io.stderr.write(`${message}\n`);
         }
@@ -389,7 +428,7 @@ export async function runWatch(argv: readonly string[], io: CliIo): Promise<numb
         return;
       }
       subscription.unsubscribe();
-      display.stop();
+      display.stop('interrupted');
       if (!cancelOnInterrupt) {
         say('Interrupted. The task runs on (--cancel-on-interrupt would cancel it).', { canceled: false });
         finish(code);

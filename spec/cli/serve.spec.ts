@@ -1,4 +1,5 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { runCli } from '../../lib/cli/run-cli.js';
 import { fakeIo } from '../helpers/cli.js';
 import { until } from '../helpers/sim.js';
@@ -44,10 +45,33 @@ describe('poll-task serve', () => {
     [['--port', '65536'], '--port takes a port number, not "65536".'],
     [['--allowed-host', 'sim:8080'], '--allowed-host takes a host name or address without a port, e.g. sim, not "sim:8080".'],
     [['--allowed-host', 'evil.test.'], '--allowed-host takes a host name or address without a port, e.g. sim, not "evil.test.".'],
-    [['--verbose'], "Unknown option '--verbose'"],
+    [['--verbose'], '--verbose is not an option of this command.'],
   ])('exits 2 for %j', async (args, message) => {
     const fake = fakeIo();
     expect(await runCli(['serve', ...args], fake.io)).toBe(2);
-    expect(fake.err()).toContain(`poll-task serve: ${message}`);
+    expect(fake.err()).toBe(`poll-task serve: ${message}\nRun poll-task serve --help for its options and exit codes.\n`);
+  });
+
+  it('exits 4 when it cannot listen, saying why', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const fake = fakeIo();
+      expect(await runCli(['serve', '--port', String(port)], fake.io)).toBe(4);
+      expect(fake.err()).toMatch(new RegExp(`^poll-task serve: could not listen: .*EADDRINUSE.*${port}.*\n$`));
+      expect(fake.out()).toBe('');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('exits 0 on SIGTERM as on Ctrl-C', async () => {
+    const fake = fakeIo();
+    const done = runCli(['serve'], fake.io);
+    await until(() => fake.out().includes('Press Ctrl-C to stop.'), 'the simulator to start');
+    fake.interrupt('SIGTERM');
+    expect(await done).toBe(0);
+    expect(fake.out()).toContain('Simulator stopped.');
   });
 });

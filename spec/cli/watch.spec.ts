@@ -134,12 +134,12 @@ describe('poll-task watch', () => {
     });
   });
 
-  describe('usage errors exit 2 and show the usage line', () => {
+  describe('usage errors exit 2 and say what was wrong, then where the help is', () => {
     it.each([
       [[], 'give the task\'s status URL.'],
       [['http://x/t'], '--dialect is required: benchling, affinity, evo, deepint, deadline or json.'],
       [['http://x/t', '--dialect', 'asana'], 'unknown dialect "asana"; use benchling, affinity, evo, deepint, deadline or json.'],
-      [['http://x/t', '--dialect', 'evo', '--bogus'], "Unknown option '--bogus'"],
+      [['http://x/t', '--dialect', 'evo', '--bogus'], '--bogus is not an option of this command.'],
       [['http://x/t', 'http://y/t', '--dialect', 'evo'], 'give one status URL, not 2 arguments.'],
       [['http://x/t', '--dialect', 'benchling', '--interval', 'soon'], '--interval takes a duration such as 500ms, 2s or 10m, not "soon".'],
       [['http://x/t', '--dialect', 'benchling', '--backoff', '30s..1s'], '--backoff 30s..1s: the longest delay must not be shorter than the first.'],
@@ -154,28 +154,43 @@ describe('poll-task watch', () => {
     ])('%j', async (args, message) => {
       const fake = fakeIo();
       expect(await runCli(['watch', ...args], fake.io)).toBe(2);
-      expect(fake.err()).toContain(`poll-task watch: ${message}`);
-      expect(fake.err()).toContain('Usage: poll-task watch <status-url> --dialect');
+      expect(fake.err()).toBe(`poll-task watch: ${message}\nRun poll-task watch --help for its options and exit codes.\n`);
       expect(fake.err()).not.toContain('abc');
     });
   });
 
-  it('prints its usage for --help', async () => {
+  it('prints its usage, with every exit code, for --help', async () => {
     const fake = fakeIo();
     expect(await runCli(['watch', '--help'], fake.io)).toBe(0);
-    expect(fake.out()).toContain('Exit codes: 0 succeeded, 1 task failed or canceled, 2 usage error, 3 timed out, 4 transport or decode error\n(or any other error, said in one line), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).');
+    const codes = fake.out().slice(fake.out().indexOf('Exit codes:'));
+    expect([...codes.matchAll(/^ {2}(\d+) /gm)].map((match) => Number(match[1]))).toEqual([0, 1, 2, 3, 4, 130, 143]);
+  });
+
+  it('exits 1 when the task was canceled on its service', async () => {
+    const task = sim.create('evo', { reads: 2, outcome: 'canceled' });
+    const { fake, done } = watch([task.url, '--dialect', 'evo', '--interval', '1ms']);
+    expect(await done).toBe(1);
+    expect(fake.lines().at(-1)).toMatchObject({ event: 'error', kind: 'task-canceled', exitCode: 1 });
+    expect(fake.lines().at(-1)).not.toHaveProperty('failure');
+  });
+
+  it('exits 4 when the result cannot be written to --result-out', async () => {
+    const task = sim.create('evo', { reads: 1 });
+    const file = join(mkdtempSync(join(tmpdir(), 'poll-task-')), 'no-such-folder', 'result.json');
+    const { fake, done } = watch([task.url, '--dialect', 'evo', '--result-out', file]);
+    expect(await done).toBe(4);
+    expect(fake.err()).toContain(`poll-task watch: the task succeeded, but its result could not be written to ${file}: `);
   });
 });
 
 describe('poll-task', () => {
   it.each([
-    [[], 2, 'poll-task: give a command.'],
-    [['poll'], 2, 'poll-task: unknown command "poll".'],
+    [[], 2, 'poll-task: give a command: watch, serve or demo.'],
+    [['poll'], 2, 'poll-task: unknown command "poll"; the commands are watch, serve and demo.'],
   ])('%j exits %i', async (args, code, message) => {
     const fake = fakeIo();
     expect(await runCli(args, fake.io)).toBe(code);
-    expect(fake.err()).toContain(message);
-    expect(fake.err()).toContain('Usage: poll-task <command> [options]');
+    expect(fake.err()).toBe(`${message}\nRun poll-task --help for the commands.\n`);
   });
 
   it.each([['--help'], ['serve', '--help'], ['demo', '--help']])('%s prints help and exits 0', async (...args) => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CliIo, InterruptSignal } from '../../lib/cli/io.js';
+import { packageVersion } from '../../lib/cli/version.js';
 
 /** A CliIo that records what the command writes, with a Ctrl-C (or SIGTERM) button. */
 export function fakeIo(env: Record<string, string> = {}, tty = false) {
@@ -11,6 +12,7 @@ export function fakeIo(env: Record<string, string> = {}, tty = false) {
     stdout: { write: (text: string) => out.push(text), isTTY: tty },
     stderr: { write: (text: string) => err.push(text) },
     env,
+    version: () => packageVersion(resolve(__dirname, '../../lib/cli/main.ts')),
     onInterrupt(handler) {
       interrupt = handler;
       return () => (interrupt = undefined);

@@ -274,10 +274,10 @@ describe('poll-task watch --timeout, --interval and --backoff', () => {
     fc.assert(
       fc.property(fc.constantFrom(...(Object.keys(units) as (keyof typeof units)[])), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (unit, ms) => {
         const amount = Math.floor(ms / units[unit]);
-        expect(parseDuration(`${amount}${unit}`, '--timeout', 'usage')).toBe(amount * units[unit]);
+        expect(parseDuration(`${amount}${unit}`, '--timeout')).toBe(amount * units[unit]);
       }),
     );
-    expect(parseDuration('1000h', '--timeout', 'usage')).toBe(3_600_000_000);
+    expect(parseDuration('1000h', '--timeout')).toBe(3_600_000_000);
   });
 
   it('take nothing else: whatever the text, a duration from 0 to Number.MAX_SAFE_INTEGER ms or a usage error', () => {
@@ -290,7 +290,7 @@ describe('poll-task watch --timeout, --interval and --backoff', () => {
       fc.property(hostileText, fc.constantFrom('--timeout', '--interval'), (text, option) => {
         let ms: number | undefined;
         try {
-          ms = parseDuration(text, option, 'usage');
+          ms = parseDuration(text, option);
         } catch (error) {
           expect(error).toBeInstanceOf(UsageError);
           expect((error as Error).message.startsWith(`${option} `)).toBe(true);
@@ -311,17 +311,17 @@ describe('poll-task watch --timeout, --interval and --backoff', () => {
         const [first, longest] = [Math.floor(a / units[unitA]), Math.floor(b / units[unitB])];
         const text = `${first}${unitA}..${longest}${unitB}`;
         const [initialDelayMs, maxDelayMs] = [first * units[unitA], longest * units[unitB]];
-        if (maxDelayMs < initialDelayMs) expect(() => parseBackoff(text, 'usage')).toThrow(UsageError);
-        else expect(parseBackoff(text, 'usage')).toEqual({ initialDelayMs, maxDelayMs });
+        if (maxDelayMs < initialDelayMs) expect(() => parseBackoff(text)).toThrow(UsageError);
+        else expect(parseBackoff(text)).toEqual({ initialDelayMs, maxDelayMs });
       }),
     );
-    expect(() => parseBackoff(`1s..${Number.MAX_SAFE_INTEGER + 1}ms`, 'usage')).toThrow(/is longer than the longest wait/);
+    expect(() => parseBackoff(`1s..${Number.MAX_SAFE_INTEGER + 1}ms`)).toThrow(/is longer than the longest wait/);
   });
 
   it('refuse a duration longer than that, saying the longest', () => {
     for (const text of ['9007199254740992ms', '2502000000h', `${'9'.repeat(400)}h`]) {
-      expect(() => parseDuration(text, '--timeout', 'usage')).toThrow(UsageError);
-      expect(() => parseDuration(text, '--timeout', 'usage')).toThrow(/--timeout .* is longer than the longest wait, 9007199254740991 ms/);
+      expect(() => parseDuration(text, '--timeout')).toThrow(UsageError);
+      expect(() => parseDuration(text, '--timeout')).toThrow(/--timeout .* is longer than the longest wait, 9007199254740991 ms/);
     }
   });
 });
